@@ -1,0 +1,3 @@
+from club import create_app
+
+app = create_app()

@@ -1,0 +1,114 @@
+"""The club platform: create_app builds the Flask application."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from sqlalchemy.orm import configure_mappers
+
+from club.config import config_from_env
+from club.core.i18n import select_locale
+from club.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def create_app(config=None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    config_class = config or config_from_env()
+    app.config.from_object(config_class)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "club.sqlite3")
+    config_class.check(app)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    # Backrefs (User.profile) exist only once every mapper is configured; do it before any request.
+    configure_mappers()
+    _register_request_hooks(app)
+    _register_template_helpers(app)
+
+    from club.core.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from club.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from club.core.db import configure_engine_events
+    from club.core.mail import init_mail
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine_events(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    init_mail(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from club import accounts, core, members
+
+    app.register_blueprint(core.bp)
+    app.register_blueprint(accounts.bp, url_prefix="/account")
+    app.register_blueprint(members.bp, url_prefix="/members")
+    accounts.init_app(app)
+    members.init_app(app)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from club.core.security import add_security_headers
+
+    @app.before_request
+    def _mark_read_only():
+        g._club_read_only = request.method in READ_ONLY_METHODS
+
+    @app.after_request
+    def _commit_once(response):
+        # One commit per request, at its end; a refused request leaves the database unchanged.
+        if request.method not in READ_ONLY_METHODS:
+            if response.status_code < 400:
+                db.session.commit()
+            else:
+                db.session.rollback()
+        return response
+
+    app.after_request(add_security_headers)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from club.core.forms import EmptyForm, LanguageForm
+    from club.core.markdown import render_markdown
+    from club.core.presentation import colour_index, initials
+
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["initials"] = initials
+    app.jinja_env.filters["colour_index"] = colour_index
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value) if value is not None else ""
+
+    @app.context_processor
+    def _globals():
+        return {
+            "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
+            "language_form": LanguageForm,
+            "empty_form": EmptyForm,
+            "club_name": app.config["CLUB_NAME"],
+        }

@@ -1,0 +1,96 @@
+"""The project's `flask` commands: create-admin and demo.
+
+Each command runs inside an app context (with_appcontext, as `app.cli.command` would add) and in
+English; the services flush and the command commits once, at its end.
+"""
+from __future__ import annotations
+
+import functools
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_babel import force_locale
+
+from club.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    # Plain click commands with with_appcontext: the same as declaring them with @app.cli.command.
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(demo_command)
+
+
+def _in_english(command):
+    """Run the command with English messages: the locale selector needs a request, which a command has not."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        with force_locale("en"):
+            return command(*args, **kwargs)
+
+    return wrapper
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--password", default=None,
+              help="Password of a new account (asked for when missing). Ignored when the account exists.")
+@click.option("--name", "display_name", default=None,
+              help="Name shown to members, for a new account (default: the part of EMAIL before @).")
+@with_appcontext
+@_in_english
+def create_admin_command(email: str, password: str | None, display_name: str | None) -> None:
+    """Make EMAIL an administrator: promote its account, or create a verified one."""
+    from club.accounts.services import AccountError, create_or_promote_admin, find_by_email, normalise_email
+
+    email = normalise_email(email)
+    local_part, _, domain = email.partition("@")
+    if not local_part or "." not in domain or " " in email:
+        click.echo(f"Not an email address: {email!r}", err=True)
+        raise SystemExit(1)
+    existing = find_by_email(email)
+    if existing is None and not password:
+        password = click.prompt("Password for the new account", hide_input=True, confirmation_prompt=True)
+    try:
+        user, created = create_or_promote_admin(email, password, display_name)
+    except AccountError as error:
+        db.session.rollback()
+        click.echo(str(error), err=True)
+        raise SystemExit(1) from error
+    db.session.commit()
+    if created:
+        click.echo(f"Created the administrator {user.email} ({user.display_name}).")
+    else:
+        note = " (its password was not changed)" if password else ""
+        click.echo(f"Promoted {user.email} to administrator{note}.")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
+@with_appcontext
+@_in_english
+def demo_command(if_empty: bool) -> None:
+    """Load the demo data (idempotent: existing rows are kept, nothing is duplicated)."""
+    from club.accounts import demo as accounts_demo
+    from club.accounts.services import count_users
+    from club.config import ProductionConfig, config_from_env
+    from club.core import demo as core_demo
+    from club.members import demo as members_demo
+
+    if if_empty and count_users():
+        click.echo("The database already has accounts: demo data not loaded.")
+        return
+    if config_from_env() is ProductionConfig and not current_app.testing:
+        click.echo("Warning: every demo account uses the published demo password; "
+                   "never load the demo on a site with real members.", err=True)
+    before = count_users()
+    # In the order of the domains (DESIGN.md); each domain's demo finds or creates by natural keys.
+    for loader in (core_demo.load, accounts_demo.load, members_demo.load):
+        loader()
+    db.session.commit()
+    click.echo(f"Demo data loaded: {count_users() - before} new accounts, {count_users()} in all.")
+    logins = [f"{accounts_demo.ADMIN_EMAIL} (admin)"]
+    logins += [f"{email} (organiser)" for email in accounts_demo.ORGANISER_EMAILS]
+    logins.append(f"{members_demo.DEMO_MEMBER_EMAIL} (member)")
+    click.echo(f"Demo logins (password: {accounts_demo.DEMO_PASSWORD}): {', '.join(logins)}")

@@ -1,0 +1,136 @@
+"""Configuration classes. Every setting that differs between machines comes from the environment."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class Config:
+    CLUB_NAME = os.environ.get("CLUB_NAME", "Club Esperienza Cliente")
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    SERVER_NAME = os.environ.get("SERVER_NAME") or None
+
+    # Mail: "smtp" in production, "mailbox" (files in the instance folder) in development,
+    # "memory" in tests.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Club CX <noreply@localhost>")
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 20)
+
+    BABEL_DEFAULT_LOCALE = "it"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Rome"
+    LANGUAGES = ("it", "en")
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per 15 minutes;20 per day")
+
+    # The whole request body; single uploads have their own, smaller limits in their forms.
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024)
+    AVATAR_MAX_BYTES = 5 * 1024 * 1024
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    VERIFY_TOKEN_MAX_AGE = 48 * 3600
+    RESET_TOKEN_MAX_AGE = 2 * 3600
+    EMAIL_CHANGE_TOKEN_MAX_AGE = 48 * 3600
+
+    # argon2id parameters (argon2-cffi defaults: RFC 9106 low-memory profile).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 64 * 1024
+    ARGON2_PARALLELISM = 4
+
+    DEV_MAILBOX = False
+    DIRECTORY_PAGE_SIZE = 24
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+
+    @classmethod
+    def check(cls, app) -> None:
+        key = app.config.get("SECRET_KEY")
+        if not key or len(key) < 32 or key.lower().startswith(("change", "dev", "secret")):
+            raise RuntimeError(
+                "SECRET_KEY is missing or too weak: set a random value of at least 32 characters "
+                "(python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "mailbox")
+    DEV_MAILBOX = True
+
+    @classmethod
+    def check(cls, app) -> None:
+        if not app.config.get("SECRET_KEY"):
+            # A per-checkout random key kept in the instance folder, so sessions survive restarts
+            # and no key is ever committed.
+            key_file = Path(app.instance_path) / "secret_key"
+            if not key_file.exists():
+                key_file.write_text(secrets.token_hex(32))
+            app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-key-not-used-anywhere-else-0123456789"
+    MAIL_BACKEND = "memory"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1
+    SERVER_NAME = None
+    RATELIMIT_STORAGE_URI = "memory://"
+
+    @classmethod
+    def check(cls, app) -> None:
+        return None
+
+
+CONFIGS = {
+    "production": ProductionConfig,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = os.environ.get("CLUB_ENV", "production").strip().lower()
+    if name not in CONFIGS:
+        raise RuntimeError(f"CLUB_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]

@@ -1,0 +1,38 @@
+"""Per-backend connection settings."""
+from __future__ import annotations
+
+from flask import g, has_request_context, request
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def configure_engine_events(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, connection_record):
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (SQLAlchemy's
+        # documented pysqlite recipe), so that BEGIN IMMEDIATE can be asked for where needed.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 10000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection):
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _refuse_writes_on_get(session, flush_context, instances) -> None:
+    # DESIGN.md: no writes to the database on GET. Fail loudly rather than write by accident.
+    if has_request_context() and getattr(g, "_club_read_only", False):
+        raise RuntimeError(f"database write during a {request.method} request to {request.path}")
+
+
+event.listen(FlaskSession, "before_flush", _refuse_writes_on_get)
