@@ -1,4 +1,5 @@
 """The club platform: create_app builds the Flask application."""
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 Each command runs inside an app context (with_appcontext, as `app.cli.command` would add) and in
 English; the services flush and the command commits once, at its end.
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,10 +35,17 @@ def _in_english(command):
 
 @click.command("create-admin")
 @click.argument("email")
-@click.option("--password", default=None,
-              help="Password of a new account (asked for when missing). Ignored when the account exists.")
-@click.option("--name", "display_name", default=None,
-              help="Name shown to members, for a new account (default: the part of EMAIL before @).")
+@click.option(
+    "--password",
+    default=None,
+    help="Password of a new account (asked for when missing). Ignored when the account exists.",
+)
+@click.option(
+    "--name",
+    "display_name",
+    default=None,
+    help="Name shown to members, for a new account (default: the part of EMAIL before @).",
+)
 @with_appcontext
 @_in_english
 def create_admin_command(email: str, password: str | None, display_name: str | None) -> None:
@@ -82,8 +90,11 @@ def demo_command(if_empty: bool) -> None:
         click.echo("The database already has accounts: demo data not loaded.")
         return
     if config_from_env() is ProductionConfig and not current_app.testing:
-        click.echo("Warning: every demo account uses the published demo password; "
-                   "never load the demo on a site with real members.", err=True)
+        click.echo(
+            "Warning: every demo account uses the published demo password; "
+            "never load the demo on a site with real members.",
+            err=True,
+        )
     before = count_users()
     # In the order of the domains (DESIGN.md); each domain's demo finds or creates by natural keys.
     for loader in (core_demo.load, accounts_demo.load, members_demo.load):

@@ -1,4 +1,5 @@
 """Configuration classes. Every setting that differs between machines comes from the environment."""
+
 from __future__ import annotations
 
 import os
@@ -92,6 +93,7 @@ class ProductionConfig(Config):
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    TEMPLATES_AUTO_RELOAD = True
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "mailbox")
     DEV_MAILBOX = True
 
@@ -108,7 +110,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-key-not-used-anywhere-else-0123456789"
+    SECRET_KEY = "testing-key-not-used-anywhere-else-0123456789"  # noqa: S105 - tests only
     MAIL_BACKEND = "memory"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     ARGON2_TIME_COST = 1

@@ -1,4 +1,5 @@
 """The Flask extensions, created unbound here and initialised in create_app."""
+
 from __future__ import annotations
 
 from flask import request

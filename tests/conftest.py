@@ -13,6 +13,7 @@ it asks for, nor between two clients.
 CSRF and rate limiting are off by default; `@pytest.mark.csrf` / `@pytest.mark.ratelimit` (or the
 `csrf_app` / `csrf_client` fixtures) turn them on, `@pytest.mark.config(NAME=value)` sets anything else.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -25,6 +26,7 @@ from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import inspect, make_url, text
+from sqlalchemy.exc import OperationalError
 
 import club
 from club import create_app
@@ -64,7 +66,7 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def database_backend(database_url) -> str:
-    """"sqlite" or "postgresql": for the few tests that check a backend-specific function."""
+    """ "sqlite" or "postgresql": for the few tests that check a backend-specific function."""
     return make_url(database_url).get_backend_name()
 
 
@@ -115,7 +117,16 @@ def empty_all_tables() -> None:
     if engine.dialect.name == "postgresql":
         names = ", ".join(engine.dialect.identifier_preparer.format_table(table) for table in tables)
         with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # A connection an earlier test leaked in the middle of a transaction would make TRUNCATE
+            # wait for ever: fail with a message instead.
+            connection.execute(text("SET LOCAL lock_timeout = '15s'"))
+            try:
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            except OperationalError as error:
+                raise RuntimeError(
+                    "could not empty the test database: a connection of an earlier test is still in a "
+                    "transaction (a thread or a session that was never closed?)"
+                ) from error
         return
     with engine.begin() as connection:
         if engine.dialect.name == "sqlite":

@@ -7,6 +7,7 @@ They need an app context, which the `app` fixture pushes for the whole test.
     alice = make_member(sector="banking", competences=["analytics"])
     bob = make_organiser(display_name="Bob Rossi")
 """
+
 from __future__ import annotations
 
 import itertools
@@ -35,8 +36,12 @@ def _next() -> int:
 def _hash(password: str) -> str:
     # Hashing costs little with the testing argon2 parameters, but many tests share one password:
     # remember its hash per app configuration.
-    key = (password, current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_COST"],
-           current_app.config["ARGON2_PARALLELISM"])
+    key = (
+        password,
+        current_app.config["ARGON2_TIME_COST"],
+        current_app.config["ARGON2_MEMORY_COST"],
+        current_app.config["ARGON2_PARALLELISM"],
+    )
     if key not in _hash_cache:
         _hash_cache[key] = hash_password(password)
     return _hash_cache[key]
@@ -52,25 +57,32 @@ def _make_term(model, slug: str | None, name_it: str | None, name_en: str | None
     number = _next()
     slug = slug or f"{model.__tablename__[:-1]}-{number}"
     label = slug.replace("-", " ").capitalize()
-    term = model(slug=slug, name_it=name_it or f"{label} (it)", name_en=name_en or f"{label} (en)",
-                 retired_at=utcnow() if retired else None)
+    term = model(
+        slug=slug,
+        name_it=name_it or f"{label} (it)",
+        name_en=name_en or f"{label} (en)",
+        retired_at=utcnow() if retired else None,
+    )
     db.session.add(term)
     db.session.commit()
     return term
 
 
-def make_sector(slug: str | None = None, name_it: str | None = None, name_en: str | None = None, *,
-                retired: bool = False) -> Sector:
+def make_sector(
+    slug: str | None = None, name_it: str | None = None, name_en: str | None = None, *, retired: bool = False
+) -> Sector:
     return _make_term(Sector, slug, name_it, name_en, retired)
 
 
-def make_function(slug: str | None = None, name_it: str | None = None, name_en: str | None = None, *,
-                  retired: bool = False) -> Function:
+def make_function(
+    slug: str | None = None, name_it: str | None = None, name_en: str | None = None, *, retired: bool = False
+) -> Function:
     return _make_term(Function, slug, name_it, name_en, retired)
 
 
-def make_competence(slug: str | None = None, name_it: str | None = None, name_en: str | None = None, *,
-                    retired: bool = False) -> Competence:
+def make_competence(
+    slug: str | None = None, name_it: str | None = None, name_en: str | None = None, *, retired: bool = False
+) -> Competence:
     return _make_term(Competence, slug, name_it, name_en, retired)
 
 
@@ -125,8 +137,12 @@ def make_member(
     )
     db.session.add(user)
     competences = list(competences)
-    wants_profile = profile if profile is not None else bool(
-        sector is not None or function is not None or competences or organisation is not None or profile_fields
+    wants_profile = (
+        profile
+        if profile is not None
+        else bool(
+            sector is not None or function is not None or competences or organisation is not None or profile_fields
+        )
     )
     if wants_profile:
         db.session.flush()

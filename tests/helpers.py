@@ -1,9 +1,10 @@
 """Helpers for tests that drive the site through the test client.
 
-    login(client, alice)            # asserts the login worked
-    client.post(url("members.edit_profile"), data={..., "csrf_token": csrf_token(client)})
-    logout(client)
+login(client, alice)            # asserts the login worked
+client.post(url("members.edit_profile"), data={..., "csrf_token": csrf_token(client)})
+logout(client)
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -16,6 +16,7 @@ directory removed afterwards. The exit status is the command's.
 The binaries are looked for in $PG_BINDIR, /usr/lib/postgresql/15/bin, `pg_config --bindir`, the
 other /usr/lib/postgresql/*/bin, then PATH.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,8 +65,9 @@ def find_bindir(explicit: str | None = None) -> Path:
     pg_config = shutil.which("pg_config")
     if pg_config:
         try:
-            candidates.append(subprocess.run([pg_config, "--bindir"], capture_output=True, text=True,
-                                             check=True).stdout.strip())
+            candidates.append(
+                subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=True).stdout.strip()
+            )
         except (OSError, subprocess.CalledProcessError):
             pass
     candidates.extend(sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True))
@@ -156,10 +158,23 @@ class Cluster:
                 ) from error
             for path in (self.root, self.socket_dir):
                 os.chown(path, account.pw_uid, account.pw_gid)
-        self._run(self._server_command(
-            "initdb", "--pgdata", str(self.data_dir), "--username", SUPERUSER, "--auth", "trust",
-            "--encoding", "UTF8", "--locale", _utf8_locale(), "--no-sync", "--no-instructions",
-        ))
+        self._run(
+            self._server_command(
+                "initdb",
+                "--pgdata",
+                str(self.data_dir),
+                "--username",
+                SUPERUSER,
+                "--auth",
+                "trust",
+                "--encoding",
+                "UTF8",
+                "--locale",
+                _utf8_locale(),
+                "--no-sync",
+                "--no-instructions",
+            )
+        )
 
     def start(self) -> None:
         attempts = 1 if self.requested_port else 5
@@ -168,8 +183,17 @@ class Cluster:
             options = [f"-p {self.port}", f"-k {self.socket_dir}"]
             options += [f"-c {name}={value}" for name, value in SERVER_SETTINGS.items()]
             command = self._server_command(
-                "pg_ctl", "--pgdata", str(self.data_dir), "--log", str(self.logfile), "--wait", "--timeout", "60",
-                "-o", " ".join(options), "start",
+                "pg_ctl",
+                "--pgdata",
+                str(self.data_dir),
+                "--log",
+                str(self.logfile),
+                "--wait",
+                "--timeout",
+                "60",
+                "-o",
+                " ".join(options),
+                "start",
             )
             result = subprocess.run(command, cwd=self.root, capture_output=True, text=True, check=False)
             if result.returncode == 0:
@@ -180,8 +204,22 @@ class Cluster:
         raise ClusterError(f"the PostgreSQL server did not start:\n{self.server_log()}")
 
     def create_database(self) -> None:
-        self._run([str(self.bindir / "createdb"), "--host", "127.0.0.1", "--port", str(self.port),
-                   "--username", SUPERUSER, "--encoding", "UTF8", "--template", "template0", DATABASE])
+        self._run(
+            [
+                str(self.bindir / "createdb"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--username",
+                SUPERUSER,
+                "--encoding",
+                "UTF8",
+                "--template",
+                "template0",
+                DATABASE,
+            ]
+        )
 
     def server_log(self) -> str:
         try:
@@ -190,15 +228,17 @@ class Cluster:
             return "(no server log)"
 
     def version(self) -> str:
-        result = subprocess.run([str(self.bindir / "postgres"), "--version"], capture_output=True, text=True,
-                                check=False)
+        result = subprocess.run(
+            [str(self.bindir / "postgres"), "--version"], capture_output=True, text=True, check=False
+        )
         return result.stdout.strip()
 
     def stop(self) -> None:
         if self.started:
             # "immediate": the data is thrown away, no need for a clean checkpoint.
-            command = self._server_command("pg_ctl", "--pgdata", str(self.data_dir), "--mode", "immediate",
-                                           "--wait", "--timeout", "30", "stop")
+            command = self._server_command(
+                "pg_ctl", "--pgdata", str(self.data_dir), "--mode", "immediate", "--wait", "--timeout", "30", "stop"
+            )
             result = subprocess.run(command, cwd=self.root, capture_output=True, text=True, check=False)
             if result.returncode != 0:
                 log(f"pg_ctl stop failed: {result.stderr.strip()}")

@@ -1,4 +1,5 @@
 """Accounts through the HTTP client: sign-up, verification, login, reset, email and password changes."""
+
 from __future__ import annotations
 
 import re
@@ -25,10 +26,15 @@ def _link(message, path_part: str) -> str:
 
 
 def _signup(client, email="giulia@example.com", name="Giulia Neri", password=DEFAULT_PASSWORD, confirm=None):
-    return client.post(url("accounts.signup"), data={
-        "email": email, "display_name": name, "password": password,
-        "password_confirm": password if confirm is None else confirm,
-    })
+    return client.post(
+        url("accounts.signup"),
+        data={
+            "email": email,
+            "display_name": name,
+            "password": password,
+            "password_confirm": password if confirm is None else confirm,
+        },
+    )
 
 
 def _user_count() -> int:
@@ -108,8 +114,13 @@ def test_signup_with_an_existing_address_answers_the_same_and_warns_the_owner(cl
     ],
 )
 def test_signup_bad_input_is_refused_with_a_message(client, mail_outbox, fields, message):
-    data = {"email": "ok@example.com", "display_name": "Ok Name", "password": DEFAULT_PASSWORD,
-            "password_confirm": DEFAULT_PASSWORD, **fields}
+    data = {
+        "email": "ok@example.com",
+        "display_name": "Ok Name",
+        "password": DEFAULT_PASSWORD,
+        "password_confirm": DEFAULT_PASSWORD,
+        **fields,
+    }
     response = client.post(url("accounts.signup"), data=data)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
@@ -141,8 +152,12 @@ def test_login_and_logout(client):
 
 @pytest.mark.parametrize(
     ("email", "password"),
-    [("mario@example.com", "wrong password here"), ("nobody@example.com", DEFAULT_PASSWORD), ("", ""),
-     ("not-an-email", DEFAULT_PASSWORD)],
+    [
+        ("mario@example.com", "wrong password here"),
+        ("nobody@example.com", DEFAULT_PASSWORD),
+        ("", ""),
+        ("not-an-email", DEFAULT_PASSWORD),
+    ],
 )
 def test_login_refuses_wrong_credentials(client, email, password):
     make_member(email="mario@example.com")
@@ -181,8 +196,13 @@ def test_session_is_renewed_at_login(client):
 
 @pytest.mark.parametrize(
     ("target", "expected"),
-    [("/members/", "/members/"), ("https://evil.example/", "/"), ("//evil.example/x", "/"),
-     ("/\\evil.example", "/"), ("javascript:alert(1)", "/")],
+    [
+        ("/members/", "/members/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
 )
 def test_login_next_only_redirects_to_same_site_paths(client, target, expected):
     make_member(email="mario@example.com")
@@ -221,7 +241,9 @@ def test_reset_link_sets_a_new_password_once(client, mail_outbox):
     response = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
     assert response.status_code == 302
     login(client, member, NEW_PASSWORD)
-    reused = client.post(link, data={"password": "another long passphrase", "password_confirm": "another long passphrase"})
+    reused = client.post(
+        link, data={"password": "another long passphrase", "password_confirm": "another long passphrase"}
+    )
     assert reused.status_code == 400
     assert "già stato usato" in reused.get_data(as_text=True)
 
@@ -246,13 +268,17 @@ def test_change_password_needs_the_current_one_and_ends_other_sessions(client, a
     other_device = app.test_client()
     login(other_device, member, remember=True)
 
-    wrong = client.post(url("accounts.change_password"), data={
-        "current_password": "not my password at all", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    wrong = client.post(
+        url("accounts.change_password"),
+        data={"current_password": "not my password at all", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+    )
     assert wrong.status_code == 400
     assert "password attuale non è corretta" in wrong.get_data(as_text=True)
 
-    response = client.post(url("accounts.change_password"), data={
-        "current_password": DEFAULT_PASSWORD, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    response = client.post(
+        url("accounts.change_password"),
+        data={"current_password": DEFAULT_PASSWORD, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+    )
     assert response.status_code == 302
     assert client.get(url("accounts.settings")).status_code == 200  # this session goes on
     assert other_device.get(url("accounts.settings")).status_code == 302  # the other one has ended
@@ -261,8 +287,13 @@ def test_change_password_needs_the_current_one_and_ends_other_sessions(client, a
 
 @pytest.mark.parametrize(
     ("fields", "status"),
-    [({"new_email": "bad"}, 400), ({"new_email": ""}, 400), ({"current_password": ""}, 400),
-     ({"current_password": "wrong password here"}, 400), ({"new_email": "mario@example.com"}, 400)],
+    [
+        ({"new_email": "bad"}, 400),
+        ({"new_email": ""}, 400),
+        ({"current_password": ""}, 400),
+        ({"current_password": "wrong password here"}, 400),
+        ({"new_email": "mario@example.com"}, 400),
+    ],
 )
 def test_change_email_bad_input(client, mail_outbox, fields, status):
     member = make_member(email="mario@example.com")
@@ -275,8 +306,9 @@ def test_change_email_bad_input(client, mail_outbox, fields, status):
 def test_change_email_is_confirmed_by_the_new_address_and_the_old_one_is_told(client, mail_outbox):
     member = make_member(email="mario@example.com")
     login(client, member)
-    response = client.post(url("accounts.change_email"), data={
-        "new_email": "Mario.New@example.com", "current_password": DEFAULT_PASSWORD})
+    response = client.post(
+        url("accounts.change_email"), data={"new_email": "Mario.New@example.com", "current_password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 302
     assert [m["To"] for m in mail_outbox] == ["mario.new@example.com", "mario@example.com"]
     db.session.refresh(member)
@@ -292,7 +324,9 @@ def test_change_email_is_confirmed_by_the_new_address_and_the_old_one_is_told(cl
 def test_change_email_to_an_address_taken_meanwhile_is_refused(client, mail_outbox):
     member = make_member(email="mario@example.com")
     login(client, member)
-    client.post(url("accounts.change_email"), data={"new_email": "new@example.com", "current_password": DEFAULT_PASSWORD})
+    client.post(
+        url("accounts.change_email"), data={"new_email": "new@example.com", "current_password": DEFAULT_PASSWORD}
+    )
     link = _link(mail_outbox[0], "/account/email/confirm/")
     make_member(email="new@example.com")
     assert client.post(link).status_code == 409
@@ -319,7 +353,9 @@ def test_organiser_suspends_and_reactivates_a_member(client, app):
     db.session.refresh(member)
     assert member.suspended_at is not None
     assert member_client.get(url("accounts.settings")).status_code == 302  # signed out at once
-    refused = member_client.post(url("accounts.login"), data={"email": "target@example.com", "password": DEFAULT_PASSWORD})
+    refused = member_client.post(
+        url("accounts.login"), data={"email": "target@example.com", "password": DEFAULT_PASSWORD}
+    )
     assert "Spam in the comments" in refused.get_data(as_text=True)
 
     assert client.post(url("accounts.suspend", user_id=member.id), data={"reason": "again"}).status_code == 409

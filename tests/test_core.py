@@ -1,4 +1,5 @@
 """The app factory, health check, error pages, languages and the development mailbox."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,14 +31,19 @@ def test_healthz_answers_503_when_the_database_is_unreachable(client, monkeypatc
 
 @pytest.mark.parametrize("key", [None, "", "short", "change-me-" + "x" * 40, "dev-" + "y" * 40])
 def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_path, key):
-    config = type("Prod", (ProductionConfig,), {"SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    config = type(
+        "Prod", (ProductionConfig,), {"SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
+    )
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(config)
 
 
 def test_production_starts_with_a_real_secret_key(tmp_path):
-    config = type("Prod", (ProductionConfig,), {"SECRET_KEY": "k" * 16 + "9f2c1e7a3b5d4f60",
-                                                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    config = type(
+        "Prod",
+        (ProductionConfig,),
+        {"SECRET_KEY": "k" * 16 + "9f2c1e7a3b5d4f60", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"},
+    )
     app = create_app(config)
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
@@ -131,8 +137,11 @@ def test_dev_mailbox_is_only_there_in_debug(client, app):
 def test_dev_mailbox_shows_sent_messages(tmp_path):
     from club.config import DevelopmentConfig
 
-    config = type("Dev", (DevelopmentConfig,), {"SECRET_KEY": "x" * 40, "MAIL_BACKEND": "mailbox",
-                                                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/dev.db"})
+    config = type(
+        "Dev",
+        (DevelopmentConfig,),
+        {"SECRET_KEY": "x" * 40, "MAIL_BACKEND": "mailbox", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/dev.db"},
+    )
     app = create_app(config)
     with app.app_context():
         from club.core.mail import build_message, send_message

@@ -1,4 +1,5 @@
 """The `flask demo` and `flask create-admin` commands, and the demo data they load."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -16,8 +17,12 @@ from club.members.models import Profile, profile_competences
 from tests.factories import DEFAULT_PASSWORD, make_member
 
 SIX_COMPETENCES = {
-    "customer-journey", "customer-experience", "omnichannel", "artificial-intelligence",
-    "people-training-motivation", "measurement-voice-of-customer",
+    "customer-journey",
+    "customer-experience",
+    "omnichannel",
+    "artificial-intelligence",
+    "people-training-motivation",
+    "measurement-voice-of-customer",
 }
 
 
@@ -26,8 +31,14 @@ def _count(what) -> int:
 
 
 def _row_counts() -> dict[str, int]:
-    tables = {"users": User, "profiles": Profile, "sectors": Sector, "functions": Function,
-              "competences": Competence, "profile_competences": profile_competences}
+    tables = {
+        "users": User,
+        "profiles": Profile,
+        "sectors": Sector,
+        "functions": Function,
+        "competences": Competence,
+        "profile_competences": profile_competences,
+    }
     return {name: _count(table) for name, table in tables.items()}
 
 
@@ -61,8 +72,9 @@ def test_demo_loads_a_varied_club(runner):
     assert len({profile.function_id for profile in members}) >= 6
     assert all(1 <= len(profile.competences) <= 3 for profile in members)
     assert all(profile.organisation and profile.job_title and profile.bio for profile in members)
-    assert all(len(profile.links) <= 2 and all(link.startswith("https://") for link in profile.links)
-               for profile in members)
+    assert all(
+        len(profile.links) <= 2 and all(link.startswith("https://") for link in profile.links) for profile in members
+    )
     assert len({profile.bio for profile in members}) == len(members)
     assert {profile.organisation_visibility for profile in members} == {"public", "members", "private"}
     assert {user.locale for user in users} == {"it", "en"}
@@ -141,8 +153,9 @@ def test_demo_member_can_log_in(runner, client):
 
 
 def test_create_admin_creates_a_verified_admin(runner):
-    result = runner.invoke(args=["create-admin", "Boss@Club.example", "--password", DEFAULT_PASSWORD,
-                                 "--name", "Anna Verdi"])
+    result = runner.invoke(
+        args=["create-admin", "Boss@Club.example", "--password", DEFAULT_PASSWORD, "--name", "Anna Verdi"]
+    )
 
     assert result.exit_code == 0, result.output
     assert "Created" in result.output
@@ -152,8 +165,9 @@ def test_create_admin_creates_a_verified_admin(runner):
 
 
 def test_create_admin_asks_for_the_password_of_a_new_account(runner):
-    result = runner.invoke(args=["create-admin", "boss@club.example"],
-                           input=f"{DEFAULT_PASSWORD}\n{DEFAULT_PASSWORD}\n")
+    result = runner.invoke(
+        args=["create-admin", "boss@club.example"], input=f"{DEFAULT_PASSWORD}\n{DEFAULT_PASSWORD}\n"
+    )
 
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "boss@club.example"))

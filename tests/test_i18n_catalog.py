@@ -5,6 +5,7 @@ A pure file test (no app, no database): it extracts the messages exactly as `mak
 club/translations/it/LC_MESSAGES/messages.po. When it fails, run `make extract`, translate the
 entries it lists, and compile (`make translations`).
 """
+
 from __future__ import annotations
 
 import re
@@ -48,13 +49,22 @@ def _describe(message) -> str:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     output = tmp_path_factory.mktemp("i18n") / "messages.pot"
-    status = CommandLineInterface().run([
-        "pybabel", "--quiet", "extract",
-        "-F", str(ROOT / "babel.cfg"),
-        "-k", "_l", "-k", "lazy_gettext",
-        "-o", str(output),
-        str(ROOT),
-    ])
+    status = CommandLineInterface().run(
+        [
+            "pybabel",
+            "--quiet",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(output),
+            str(ROOT),
+        ]
+    )
     assert not status, f"pybabel extract failed ({status})"
     with output.open("rb") as fh:
         catalog = read_po(fh)

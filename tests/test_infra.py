@@ -1,4 +1,5 @@
 """The test fixtures themselves: database, app, client, factories, helpers."""
+
 from __future__ import annotations
 
 import pytest
@@ -48,8 +49,13 @@ def test_tables_are_empty_at_the_start_2(app):
 
 
 def test_factories(app):
-    member = make_member(sector="banking", function="contact-centre", competences=["analytics", "coaching"],
-                         organisation="Banca Esempio", job_title="Head of CX")
+    member = make_member(
+        sector="banking",
+        function="contact-centre",
+        competences=["analytics", "coaching"],
+        organisation="Banca Esempio",
+        job_title="Head of CX",
+    )
     assert member.id is not None
     assert member.role == "member" and member.is_verified and member.is_active
     assert member.profile.sector.slug == "banking"

@@ -1,4 +1,5 @@
 """DESIGN.md's layer order: a domain imports only the domains below it."""
+
 from __future__ import annotations
 
 import ast

@@ -1,4 +1,5 @@
 """The SMTP transport against a real SMTP server on loopback (aiosmtpd)."""
+
 from __future__ import annotations
 
 import email
@@ -46,8 +47,15 @@ def test_templated_mail_travels_over_smtp_and_parses_back(app, smtp_server):
         display_name = "Giulia Neri"
 
     with app.test_request_context():
-        sent = mail.send_template("giulia@example.com", "verify_email", "Conferma il tuo indirizzo", "it",
-                                  user=Person(), url="https://club.example/account/verify/abc", hours=48)
+        sent = mail.send_template(
+            "giulia@example.com",
+            "verify_email",
+            "Conferma il tuo indirizzo",
+            "it",
+            user=Person(),
+            url="https://club.example/account/verify/abc",
+            hours=48,
+        )
     assert sent is True
     assert len(collector.envelopes) == 1
     envelope = collector.envelopes[0]

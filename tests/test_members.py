@@ -1,4 +1,5 @@
 """Profiles, visibility, avatars, the directory and personal data, through the HTTP client."""
+
 from __future__ import annotations
 
 import io
@@ -18,10 +19,19 @@ from tests.helpers import login, url
 
 def _profile_data(**overrides):
     data = {
-        "display_name": "Giulia Neri", "organisation": "Banca Adriatica", "job_title": "Head of CX",
-        "sector": "", "function": "", "bio": "Ciao **a tutti**", "links": "https://giulia.example/cv",
-        "locale": "it", "organisation_visibility": "public", "job_title_visibility": "members",
-        "bio_visibility": "members", "links_visibility": "private", "email_visibility": "private",
+        "display_name": "Giulia Neri",
+        "organisation": "Banca Adriatica",
+        "job_title": "Head of CX",
+        "sector": "",
+        "function": "",
+        "bio": "Ciao **a tutti**",
+        "links": "https://giulia.example/cv",
+        "locale": "it",
+        "organisation_visibility": "public",
+        "job_title_visibility": "members",
+        "bio_visibility": "members",
+        "links_visibility": "private",
+        "email_visibility": "private",
     }
     data.update(overrides)
     return data
@@ -94,9 +104,16 @@ def test_retired_terms_cannot_be_chosen(client):
     ],
 )
 def test_profile_fields_respect_visibility(client, viewer, visible, hidden):
-    subject = make_member(email="secret@example.com", organisation="Banca Pubblica", job_title="Titolo Membri",
-                          bio="Bio privata", organisation_visibility="public", job_title_visibility="members",
-                          bio_visibility="private", email_visibility="private")
+    subject = make_member(
+        email="secret@example.com",
+        organisation="Banca Pubblica",
+        job_title="Titolo Membri",
+        bio="Bio privata",
+        organisation_visibility="public",
+        job_title_visibility="members",
+        bio_visibility="private",
+        email_visibility="private",
+    )
     if viewer == "member":
         login(client, make_member())
     elif viewer == "owner":
@@ -129,8 +146,9 @@ def _image_bytes(fmt="PNG", size=(640, 480), colour=(200, 30, 30), **save_args) 
 
 
 def _upload(client, data: bytes, name="photo.png"):
-    return client.post(url("members.upload_avatar"), data={"avatar": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        url("members.upload_avatar"), data={"avatar": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
 
 
 def test_avatar_is_reencoded_square_and_stripped(client, app):
@@ -215,10 +233,20 @@ def test_directory_search_and_filters(client):
     care, hr = make_function("care"), make_function("hr")
     ai = make_competence("ai")
     make_member(display_name="Anna Bianchi", sector=banking, function=care, competences=[ai], organisation="Banca Uno")
-    make_member(display_name="Bruno Rossi", sector=telco, function=hr, organisation="TelcoNord",
-                organisation_visibility="public")
-    make_member(display_name="Carla Verdi", sector=telco, function=care, organisation="Segreta SpA",
-                organisation_visibility="private")
+    make_member(
+        display_name="Bruno Rossi",
+        sector=telco,
+        function=hr,
+        organisation="TelcoNord",
+        organisation_visibility="public",
+    )
+    make_member(
+        display_name="Carla Verdi",
+        sector=telco,
+        function=care,
+        organisation="Segreta SpA",
+        organisation_visibility="private",
+    )
     make_member(display_name="Dario Unverified", verified=False)
     viewer = make_member(display_name="Viewer Person")
     login(client, viewer)
@@ -260,8 +288,12 @@ def _populate(count: int) -> None:
     functions = [make_function() for _ in range(3)]
     competences = [make_competence() for _ in range(3)]
     for number in range(count):
-        make_member(sector=sectors[number % 3], function=functions[number % 3],
-                    competences=competences[: 1 + number % 3], organisation=f"Org {number}")
+        make_member(
+            sector=sectors[number % 3],
+            function=functions[number % 3],
+            competences=competences[: 1 + number % 3],
+            organisation=f"Org {number}",
+        )
 
 
 def test_directory_query_count_does_not_grow_with_members(client, app, count_queries):
@@ -282,8 +314,9 @@ def test_directory_query_count_does_not_grow_with_members(client, app, count_que
 
 
 def test_export_needs_the_password_and_returns_everything(client):
-    member = make_member(email="mario@example.com", display_name="Mario Rossi", organisation="TelcoNord",
-                         bio="Hello", competences=["ai"])
+    member = make_member(
+        email="mario@example.com", display_name="Mario Rossi", organisation="TelcoNord", bio="Hello", competences=["ai"]
+    )
     login(client, member)
     assert client.get(url("members.my_data")).status_code == 200
     wrong = client.post(url("members.export_data"), data={"export-password": "not my password"})
@@ -332,10 +365,24 @@ def test_the_only_admin_cannot_delete_their_account(client):
 
 def test_visible_values_is_a_pure_filter():
     user = User(id=1, email="a@example.com", display_name="A", password_hash="!")
-    profile = Profile(user_id=1, organisation="Org", job_title="Job", bio="Bio", links=["https://a.example"],
-                      organisation_visibility="public", job_title_visibility="members", bio_visibility="private",
-                      links_visibility="members", email_visibility="public")
+    profile = Profile(
+        user_id=1,
+        organisation="Org",
+        job_title="Job",
+        bio="Bio",
+        links=["https://a.example"],
+        organisation_visibility="public",
+        job_title_visibility="members",
+        bio_visibility="private",
+        links_visibility="members",
+        email_visibility="public",
+    )
     assert services.visible_values(user, profile, services.ANONYMOUS) == {
-        "organisation": "Org", "job_title": None, "bio": None, "links": None, "email": "a@example.com"}
+        "organisation": "Org",
+        "job_title": None,
+        "bio": None,
+        "links": None,
+        "email": "a@example.com",
+    }
     assert services.visible_values(user, profile, services.MEMBER)["links"] == ["https://a.example"]
     assert services.visible_values(user, profile, services.OWNER)["bio"] == "Bio"

@@ -1,4 +1,5 @@
 """The migrations build the schema the models describe (what `flask db check` verifies)."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata

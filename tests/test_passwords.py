@@ -1,4 +1,5 @@
 """The password policy and hashing, as pure functions."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,15 +9,29 @@ from club.accounts import passwords
 
 @pytest.mark.parametrize(
     "password",
-    ["password1234", "Password2024!", "qwertyuiop12", "123456789012", "aaaaaaaaaaaa", "abababababab",
-     "iloveyou1234", "passwordpassword", "juventus1897!", "1q2w3e4r5t6y", "ciaociao2025", "zyxwvutsrqpo"],
+    [
+        "password1234",
+        "Password2024!",
+        "qwertyuiop12",
+        "123456789012",
+        "aaaaaaaaaaaa",
+        "abababababab",
+        "iloveyou1234",
+        "passwordpassword",
+        "juventus1897!",
+        "1q2w3e4r5t6y",
+        "ciaociao2025",
+        "zyxwvutsrqpo",
+    ],
 )
 def test_common_passwords_are_refused(password):
     assert passwords.is_common(password)
     assert passwords.policy_errors(password)
 
 
-@pytest.mark.parametrize("password", ["correct horse battery staple", "Il mio gatto ama le olive", "t4k3-the-slow-train"])
+@pytest.mark.parametrize(
+    "password", ["correct horse battery staple", "Il mio gatto ama le olive", "t4k3-the-slow-train"]
+)
 def test_uncommon_passwords_pass(password):
     assert passwords.policy_errors(password) == []
 
@@ -24,7 +39,7 @@ def test_uncommon_passwords_pass(password):
 def test_length_limits():
     assert passwords.policy_errors("Short1!aZ") != []
     assert passwords.policy_errors("x7#" * 43) != []  # 129 characters
-    assert passwords.policy_errors("a1b2c3d4e5f6g7h8i9j0-" * 6)  == []  # 126 characters
+    assert passwords.policy_errors("a1b2c3d4e5f6g7h8i9j0-" * 6) == []  # 126 characters
 
 
 def test_password_may_not_contain_the_name_or_the_address():

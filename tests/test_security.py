@@ -1,4 +1,5 @@
 """Security baseline: CSRF, headers, cookies, body limit, redirects, Markdown, rate limits."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -14,10 +15,18 @@ from tests.helpers import extract_csrf_token, login, url
 @pytest.mark.csrf
 @pytest.mark.parametrize(
     "endpoint",
-    ["accounts.login", "accounts.signup", "accounts.reset_request", "accounts.resend_verification", "core.set_language"],
+    [
+        "accounts.login",
+        "accounts.signup",
+        "accounts.reset_request",
+        "accounts.resend_verification",
+        "core.set_language",
+    ],
 )
 def test_post_without_csrf_token_is_refused(client, endpoint):
-    response = client.post(url(endpoint), data={"email": "a@example.com", "password": DEFAULT_PASSWORD, "language": "en"})
+    response = client.post(
+        url(endpoint), data={"email": "a@example.com", "password": DEFAULT_PASSWORD, "language": "en"}
+    )
     assert response.status_code == 400
     assert "Richiesta non valida" in response.get_data(as_text=True)
 
@@ -27,11 +36,14 @@ def test_post_with_the_page_token_works_and_a_forged_one_does_not(client):
     make_member(email="mario@example.com")
     page = client.get(url("accounts.login"))
     token = extract_csrf_token(page.data)
-    forged = client.post(url("accounts.login"), data={"email": "mario@example.com", "password": DEFAULT_PASSWORD,
-                                                      "csrf_token": token[:-4] + "AAAA"})
+    forged = client.post(
+        url("accounts.login"),
+        data={"email": "mario@example.com", "password": DEFAULT_PASSWORD, "csrf_token": token[:-4] + "AAAA"},
+    )
     assert forged.status_code == 400
-    response = client.post(url("accounts.login"), data={"email": "mario@example.com", "password": DEFAULT_PASSWORD,
-                                                        "csrf_token": token})
+    response = client.post(
+        url("accounts.login"), data={"email": "mario@example.com", "password": DEFAULT_PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
 
 
@@ -88,7 +100,12 @@ def test_request_body_limit_answers_413_with_a_page(client):
 @pytest.mark.config(LOGIN_RATE_LIMIT="3 per minute")
 def test_login_is_rate_limited(client):
     for _ in range(3):
-        assert client.post(url("accounts.login"), data={"email": "a@example.com", "password": "wrong password x"}).status_code == 400
+        assert (
+            client.post(
+                url("accounts.login"), data={"email": "a@example.com", "password": "wrong password x"}
+            ).status_code
+            == 400
+        )
     response = client.post(url("accounts.login"), data={"email": "a@example.com", "password": "wrong password x"})
     assert response.status_code == 429
     assert "Troppi tentativi" in response.get_data(as_text=True)
@@ -107,9 +124,18 @@ def test_reset_is_rate_limited(client, mail_outbox):
 
 @pytest.mark.parametrize(
     ("target", "expected"),
-    [("/members/?q=a", "/members/?q=a"), ("/", "/"), (None, "/home"), ("", "/home"),
-     ("https://evil.example", "/home"), ("//evil.example", "/home"), ("/\\evil.example", "/home"),
-     ("/\tevil", "/home"), ("http:/evil", "/home"), ("members", "/home")],
+    [
+        ("/members/?q=a", "/members/?q=a"),
+        ("/", "/"),
+        (None, "/home"),
+        ("", "/home"),
+        ("https://evil.example", "/home"),
+        ("//evil.example", "/home"),
+        ("/\\evil.example", "/home"),
+        ("/\tevil", "/home"),
+        ("http:/evil", "/home"),
+        ("members", "/home"),
+    ],
 )
 def test_safe_next(target, expected):
     assert safe_next(target, "/home") == expected
@@ -126,9 +152,17 @@ class _TagCollector(HTMLParser):
 
 @pytest.mark.parametrize(
     "source",
-    ["<script>alert(1)</script>", "[x](javascript:alert(1))", "<img src=x onerror=alert(1)>",
-     '<a href="#" onclick="x()">a</a>', "![i](http://evil.example/pixel.png)", "<iframe src=//evil></iframe>",
-     "[x](data:text/html;base64,PHNjcmlwdD4=)", '<p style="position:fixed">x</p>', "[a](vbscript:msgbox)"],
+    [
+        "<script>alert(1)</script>",
+        "[x](javascript:alert(1))",
+        "<img src=x onerror=alert(1)>",
+        '<a href="#" onclick="x()">a</a>',
+        "![i](http://evil.example/pixel.png)",
+        "<iframe src=//evil></iframe>",
+        "[x](data:text/html;base64,PHNjcmlwdD4=)",
+        '<p style="position:fixed">x</p>',
+        "[a](vbscript:msgbox)",
+    ],
 )
 def test_markdown_is_sanitised(source):
     collector = _TagCollector()

@@ -5,6 +5,7 @@ reused. Accounts are found or created by email: loading twice adds nothing and n
 account that already exists (its password, role or name may have been changed since).
 Their profiles belong to the members domain (club.members.demo).
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -44,8 +45,15 @@ def demo_password_hash() -> str:
     return _HASHES[key]
 
 
-def ensure_user(email: str, display_name: str, *, role: str = Role.MEMBER.value, locale: str = "it",
-                days_ago: float = 0, existing: dict[str, User] | None = None) -> tuple[User, bool]:
+def ensure_user(
+    email: str,
+    display_name: str,
+    *,
+    role: str = Role.MEMBER.value,
+    locale: str = "it",
+    days_ago: float = 0,
+    existing: dict[str, User] | None = None,
+) -> tuple[User, bool]:
     """Find the account by email or create it verified, with the demo password; (user, created)."""
     user = existing.get(email) if existing is not None else None
     if user is None and existing is None:
@@ -53,9 +61,15 @@ def ensure_user(email: str, display_name: str, *, role: str = Role.MEMBER.value,
     if user is not None:
         return user, False
     created_at = utcnow() - timedelta(days=days_ago)
-    user = User(email=email, display_name=display_name, role=role, locale=locale,
-                password_hash=demo_password_hash(), created_at=created_at,
-                email_verified_at=created_at + timedelta(minutes=7))
+    user = User(
+        email=email,
+        display_name=display_name,
+        role=role,
+        locale=locale,
+        password_hash=demo_password_hash(),
+        created_at=created_at,
+        email_verified_at=created_at + timedelta(minutes=7),
+    )
     db.session.add(user)
     return user, True
 

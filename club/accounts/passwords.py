@@ -1,4 +1,5 @@
 """Password policy and hashing (argon2id through argon2-cffi)."""
+
 from __future__ import annotations
 
 import re

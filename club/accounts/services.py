@@ -2,6 +2,7 @@
 
 Services flush; the request (or the CLI command) commits.
 """
+
 from __future__ import annotations
 
 from flask import current_app, url_for
@@ -79,11 +80,22 @@ def register(email: str, display_name: str, password: str, locale: str | None) -
     existing = find_by_email(email)
     if existing is not None:
         if not existing.is_deleted:
-            send_template(existing.email, "account_exists", _l("You already have an account"),
-                          existing.locale, user=existing, reset_url=_external("accounts.reset_request"))
+            send_template(
+                existing.email,
+                "account_exists",
+                _l("You already have an account"),
+                existing.locale,
+                user=existing,
+                reset_url=_external("accounts.reset_request"),
+            )
         return None
-    user = User(email=email, display_name=display_name, password_hash=passwords.hash_password(password),
-                locale=locale, role=Role.MEMBER.value)
+    user = User(
+        email=email,
+        display_name=display_name,
+        password_hash=passwords.hash_password(password),
+        locale=locale,
+        role=Role.MEMBER.value,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(user)
@@ -95,9 +107,15 @@ def register(email: str, display_name: str, password: str, locale: str | None) -
 
 def send_verification(user: User) -> None:
     token = tokens.make_token(VERIFY, {"u": user.id, "e": user.email})
-    send_template(user.email, "verify_email", _l("Confirm your email address"), user.locale,
-                  user=user, url=_external("accounts.verify_email", token=token),
-                  hours=current_app.config["VERIFY_TOKEN_MAX_AGE"] // 3600)
+    send_template(
+        user.email,
+        "verify_email",
+        _l("Confirm your email address"),
+        user.locale,
+        user=user,
+        url=_external("accounts.verify_email", token=token),
+        hours=current_app.config["VERIFY_TOKEN_MAX_AGE"] // 3600,
+    )
 
 
 def resend_verification(email: str) -> None:
@@ -145,8 +163,10 @@ def authenticate(email: str, password: str) -> User:
         raise LoginRefused(_l("Wrong email address or password."))
     if user.suspended_at is not None:
         raise LoginRefused(
-            _l("Your account is suspended: %(reason)s. Write to the organisers if you think this is a mistake.",
-               reason=user.suspension_reason or "-")
+            _l(
+                "Your account is suspended: %(reason)s. Write to the organisers if you think this is a mistake.",
+                reason=user.suspension_reason or "-",
+            )
         )
     if not user.is_verified:
         raise LoginRefused(_l("Confirm your email address first: we sent you a link."), unverified=True)
@@ -169,9 +189,15 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         return
     token = tokens.make_token(RESET, {"u": user.id, "h": tokens.fingerprint(user.password_hash)})
-    send_template(user.email, "reset_password", _l("Reset your password"), user.locale,
-                  user=user, url=_external("accounts.reset_password", token=token),
-                  hours=current_app.config["RESET_TOKEN_MAX_AGE"] // 3600)
+    send_template(
+        user.email,
+        "reset_password",
+        _l("Reset your password"),
+        user.locale,
+        user=user,
+        url=_external("accounts.reset_password", token=token),
+        hours=current_app.config["RESET_TOKEN_MAX_AGE"] // 3600,
+    )
 
 
 def check_reset_token(token: str) -> User:
@@ -220,11 +246,23 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
         raise AccountError(_l("This is already your email address."), field="new_email")
     token = tokens.make_token(CHANGE_EMAIL, {"u": user.id, "old": user.email, "new": new_email})
     # The link goes to the new address (proving it); if that address is taken, the confirmation fails.
-    send_template(new_email, "confirm_email_change", _l("Confirm your new email address"), user.locale,
-                  user=user, url=_external("accounts.confirm_email_change", token=token),
-                  hours=current_app.config["EMAIL_CHANGE_TOKEN_MAX_AGE"] // 3600)
-    send_template(user.email, "email_change_requested", _l("A change of your email address was requested"),
-                  user.locale, user=user, new_email=new_email)
+    send_template(
+        new_email,
+        "confirm_email_change",
+        _l("Confirm your new email address"),
+        user.locale,
+        user=user,
+        url=_external("accounts.confirm_email_change", token=token),
+        hours=current_app.config["EMAIL_CHANGE_TOKEN_MAX_AGE"] // 3600,
+    )
+    send_template(
+        user.email,
+        "email_change_requested",
+        _l("A change of your email address was requested"),
+        user.locale,
+        user=user,
+        new_email=new_email,
+    )
 
 
 def check_email_change_token(token: str) -> tuple[User, str]:
@@ -246,8 +284,9 @@ def confirm_email_change(token: str) -> User:
             db.session.flush()
     except IntegrityError as error:
         raise AccountError(_l("Another account already uses this address."), status=409) from error
-    send_template(old_email, "email_changed", _l("Your email address was changed"), user.locale,
-                  user=user, new_email=new_email)
+    send_template(
+        old_email, "email_changed", _l("Your email address was changed"), user.locale, user=user, new_email=new_email
+    )
     return user
 
 
@@ -294,8 +333,13 @@ def create_or_promote_admin(email: str, password: str | None, display_name: str 
     errors = passwords.policy_errors(password, email=email, display_name=name)
     if errors:
         raise AccountError(errors[0])
-    user = User(email=normalise_email(email), display_name=name, role=Role.ADMIN.value,
-                password_hash=passwords.hash_password(password), email_verified_at=utcnow())
+    user = User(
+        email=normalise_email(email),
+        display_name=name,
+        role=Role.ADMIN.value,
+        password_hash=passwords.hash_password(password),
+        email_verified_at=utcnow(),
+    )
     db.session.add(user)
     db.session.flush()
     return user, True
@@ -309,7 +353,7 @@ def erase_account(user: User) -> None:
     """Remove the personal data of an account while keeping its row for what it wrote."""
     user.email = f"deleted-{user.id}@invalid.invalid"
     user.display_name = ""
-    user.password_hash = "!"  # no password verifies against this
+    user.password_hash = "!"  # noqa: S105 - not a password: no password verifies against this
     user.locale = None
     user.role = Role.MEMBER.value
     user.suspension_reason = None

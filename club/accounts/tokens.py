@@ -1,4 +1,5 @@
 """Signed, expiring links. Each is single-use because it is bound to state its use changes."""
+
 from __future__ import annotations
 
 import hashlib

@@ -63,7 +63,9 @@ def verify_email(token: str):
     try:
         if form.validate_on_submit():
             user = services.verify_email(token)
-            flash(_("Your email address is confirmed. Welcome to the club, %(name)s!", name=user.display_name), "success")
+            flash(
+                _("Your email address is confirmed. Welcome to the club, %(name)s!", name=user.display_name), "success"
+            )
             if not current_user.is_authenticated:
                 _start_session(user, remember=False)
             return redirect(url_for("members.edit_profile"))
@@ -189,10 +191,17 @@ def change_email():
         except services.AccountError as error:
             add_error(form, error.field or "new_email", error.message)
         else:
-            flash(_("We sent a confirmation link to %(email)s. Your address changes when you follow it.",
-                    email=form.new_email.data), "info")
+            flash(
+                _(
+                    "We sent a confirmation link to %(email)s. Your address changes when you follow it.",
+                    email=form.new_email.data,
+                ),
+                "info",
+            )
             return redirect(url_for("accounts.settings"))
-    return render_template("accounts/settings.html", email_form=form, password_form=ChangePasswordForm(formdata=None)), 400
+    return render_template(
+        "accounts/settings.html", email_form=form, password_form=ChangePasswordForm(formdata=None)
+    ), 400
 
 
 @bp.route("/email/confirm/<token>", methods=["GET", "POST"])
@@ -202,7 +211,9 @@ def confirm_email_change(token: str):
         if form.validate_on_submit():
             user = services.confirm_email_change(token)
             flash(_("Your email address is now %(email)s.", email=user.email), "success")
-            return redirect(url_for("accounts.settings") if current_user.is_authenticated else url_for("accounts.login"))
+            return redirect(
+                url_for("accounts.settings") if current_user.is_authenticated else url_for("accounts.login")
+            )
         user, new_email = services.check_email_change_token(token)
     except services.AccountError as error:
         return render_template("accounts/token_problem.html", message=error.message), error.status

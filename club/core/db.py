@@ -1,4 +1,5 @@
 """Per-backend connection settings."""
+
 from __future__ import annotations
 
 from flask import g, has_request_context, request

@@ -3,6 +3,7 @@
 Rows are (slug, Italian name, English name). The slug is the natural key: loading twice adds
 nothing, and a term an organiser renamed keeps its new name (see taxonomy.ensure_terms).
 """
+
 from __future__ import annotations
 
 from club.core.models import Competence, Function, Sector

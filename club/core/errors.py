@@ -1,4 +1,5 @@
 """Error pages in the visitor's language."""
+
 from __future__ import annotations
 
 from flask import render_template
@@ -9,14 +10,23 @@ from werkzeug.exceptions import HTTPException
 from club.extensions import db
 
 ERROR_TEXTS = {
-    400: (_l("Bad request"), _l("The request could not be understood. If you sent a form, go back, reload the page and try again.")),
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. If you sent a form, go back, reload the page and try again."),
+    ),
     403: (_l("Access denied"), _l("You do not have permission to see this page.")),
     404: (_l("Page not found"), _l("The page you are looking for does not exist or has been moved.")),
     405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
     409: (_l("Conflict"), _l("The request conflicts with the current state of the page. Reload it and try again.")),
     413: (_l("File too large"), _l("What you sent is larger than the site accepts. Choose a smaller file.")),
-    429: (_l("Too many attempts"), _l("You have tried too many times in a short while. Wait a few minutes and try again.")),
-    500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been recorded; please try again later.")),
+    429: (
+        _l("Too many attempts"),
+        _l("You have tried too many times in a short while. Wait a few minutes and try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("An unexpected error occurred. It has been recorded; please try again later."),
+    ),
 }
 CSRF_MESSAGE = _l("The form has expired or did not come from this site. Go back, reload the page and send it again.")
 

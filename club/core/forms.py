@@ -1,4 +1,5 @@
 """The base form: text fields arrive stripped of surrounding white space (passwords excepted)."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm

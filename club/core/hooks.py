@@ -3,6 +3,7 @@
 A higher domain registers a provider at start-up (in its blueprint's registration); the lower
 domain's page calls `collect(name, ...)` and gets whatever the registered providers return.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,4 +1,5 @@
 """Which language a page speaks: the member's choice, then the cookie, then the browser."""
+
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request

@@ -1,4 +1,5 @@
 """Sending email: one interface, three transports (SMTP, a development mailbox, memory for tests)."""
+
 from __future__ import annotations
 
 import logging

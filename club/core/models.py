@@ -1,4 +1,5 @@
 """The club's taxonomy: sectors, functions and competence areas, named in Italian and English."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Small helpers for templates: no rules, only how things look."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Response headers that every page carries."""
+
 from __future__ import annotations
 
 from flask import request

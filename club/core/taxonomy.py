@@ -1,4 +1,5 @@
 """Reading the taxonomy: the active terms, sorted by their name in the current language."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

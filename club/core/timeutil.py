@@ -1,4 +1,5 @@
 """Time: stored in UTC, shown and scheduled in Europe/Rome."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,4 +1,5 @@
 """Avatar images: re-encoded, stripped of metadata, square-cropped and resized with Pillow."""
+
 from __future__ import annotations
 
 import io
@@ -47,7 +48,9 @@ def process(stream, max_bytes: int) -> bytes:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise AvatarRejected(_l("The image has too many pixels. Upload a smaller one.")) from error
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
-        raise AvatarRejected(_l("This file is not an image we can read. Upload a JPEG, PNG, WebP or GIF image.")) from error
+        raise AvatarRejected(
+            _l("This file is not an image we can read. Upload a JPEG, PNG, WebP or GIF image.")
+        ) from error
     out = io.BytesIO()
     # A new image written from pixels only: no EXIF, no GPS position, no comments survive.
     square.save(out, format="WEBP", quality=85, method=4)

@@ -8,6 +8,7 @@ domain is under the reserved .example top-level domain.
 
 Load club.core.demo and club.accounts.demo first (the `flask demo` command does).
 """
+
 from __future__ import annotations
 
 import random
@@ -28,26 +29,144 @@ SEED = 2026
 # -- the people and places of the demo (all invented) ----------------------------------------------
 
 FEMALE_NAMES = [
-    "Giulia", "Francesca", "Chiara", "Sara", "Martina", "Valentina", "Alessia", "Elena", "Federica",
-    "Silvia", "Laura", "Paola", "Roberta", "Simona", "Daniela", "Barbara", "Elisa", "Ilaria", "Marta",
-    "Serena", "Claudia", "Monica", "Cristina", "Anna", "Beatrice", "Camilla", "Veronica", "Arianna",
-    "Lucia", "Teresa", "Manuela", "Stefania",
+    "Giulia",
+    "Francesca",
+    "Chiara",
+    "Sara",
+    "Martina",
+    "Valentina",
+    "Alessia",
+    "Elena",
+    "Federica",
+    "Silvia",
+    "Laura",
+    "Paola",
+    "Roberta",
+    "Simona",
+    "Daniela",
+    "Barbara",
+    "Elisa",
+    "Ilaria",
+    "Marta",
+    "Serena",
+    "Claudia",
+    "Monica",
+    "Cristina",
+    "Anna",
+    "Beatrice",
+    "Camilla",
+    "Veronica",
+    "Arianna",
+    "Lucia",
+    "Teresa",
+    "Manuela",
+    "Stefania",
 ]
 MALE_NAMES = [
-    "Marco", "Luca", "Andrea", "Alessandro", "Matteo", "Francesco", "Lorenzo", "Davide", "Simone",
-    "Federico", "Stefano", "Paolo", "Roberto", "Giuseppe", "Antonio", "Fabio", "Massimo", "Riccardo",
-    "Giorgio", "Emanuele", "Nicola", "Daniele", "Tommaso", "Gabriele", "Michele", "Pietro", "Claudio",
-    "Salvatore", "Vincenzo", "Enrico",
+    "Marco",
+    "Luca",
+    "Andrea",
+    "Alessandro",
+    "Matteo",
+    "Francesco",
+    "Lorenzo",
+    "Davide",
+    "Simone",
+    "Federico",
+    "Stefano",
+    "Paolo",
+    "Roberto",
+    "Giuseppe",
+    "Antonio",
+    "Fabio",
+    "Massimo",
+    "Riccardo",
+    "Giorgio",
+    "Emanuele",
+    "Nicola",
+    "Daniele",
+    "Tommaso",
+    "Gabriele",
+    "Michele",
+    "Pietro",
+    "Claudio",
+    "Salvatore",
+    "Vincenzo",
+    "Enrico",
 ]
 SURNAMES = [
-    "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci", "Marino", "Greco",
-    "Bruno", "Gallo", "Conti", "De Luca", "Mancini", "Costa", "Giordano", "Rizzo", "Lombardi", "Moretti",
-    "Barbieri", "Fontana", "Santoro", "Mariani", "Caruso", "Ferrara", "Galli", "Martini", "Leone",
-    "Longo", "Gentile", "Martinelli", "Vitale", "Lombardo", "Serra", "Coppola", "De Santis", "D'Angelo",
-    "Parisi", "Villa", "Conte", "Ferraro", "Bianco", "Marini", "Grasso", "Valentini", "Messina",
-    "De Angelis", "Gatti", "Pellegrini", "Palumbo", "Sanna", "Farina", "Rizzi", "Monti", "Cattaneo",
-    "Morelli", "Amato", "Silvestri", "Mazza", "Testa", "Grassi", "Carbone", "Giuliani", "Benedetti",
-    "Barone", "Orlando", "Piras", "Fumagalli", "Bellini", "Zanetti", "Cocco",
+    "Rossi",
+    "Russo",
+    "Ferrari",
+    "Esposito",
+    "Bianchi",
+    "Romano",
+    "Colombo",
+    "Ricci",
+    "Marino",
+    "Greco",
+    "Bruno",
+    "Gallo",
+    "Conti",
+    "De Luca",
+    "Mancini",
+    "Costa",
+    "Giordano",
+    "Rizzo",
+    "Lombardi",
+    "Moretti",
+    "Barbieri",
+    "Fontana",
+    "Santoro",
+    "Mariani",
+    "Caruso",
+    "Ferrara",
+    "Galli",
+    "Martini",
+    "Leone",
+    "Longo",
+    "Gentile",
+    "Martinelli",
+    "Vitale",
+    "Lombardo",
+    "Serra",
+    "Coppola",
+    "De Santis",
+    "D'Angelo",
+    "Parisi",
+    "Villa",
+    "Conte",
+    "Ferraro",
+    "Bianco",
+    "Marini",
+    "Grasso",
+    "Valentini",
+    "Messina",
+    "De Angelis",
+    "Gatti",
+    "Pellegrini",
+    "Palumbo",
+    "Sanna",
+    "Farina",
+    "Rizzi",
+    "Monti",
+    "Cattaneo",
+    "Morelli",
+    "Amato",
+    "Silvestri",
+    "Mazza",
+    "Testa",
+    "Grassi",
+    "Carbone",
+    "Giuliani",
+    "Benedetti",
+    "Barone",
+    "Orlando",
+    "Piras",
+    "Fumagalli",
+    "Bellini",
+    "Zanetti",
+    "Cocco",
 ]
 
 # Sector slug -> (organisation, web domain). Invented names; domains under .example.
@@ -114,34 +233,83 @@ ORGANISATIONS: dict[str, list[tuple[str, str]]] = {
 
 # How many generated members come from each sector, and work in each function.
 SECTOR_WEIGHTS = {
-    "banking": 8, "insurance": 5, "telecommunications": 7, "energy-utilities": 7,
-    "public-administration": 6, "retail": 6, "outsourcing": 8, "healthcare": 4, "transport": 4,
-    "e-commerce": 4, "automotive": 3, "media": 3, "tourism": 2,
+    "banking": 8,
+    "insurance": 5,
+    "telecommunications": 7,
+    "energy-utilities": 7,
+    "public-administration": 6,
+    "retail": 6,
+    "outsourcing": 8,
+    "healthcare": 4,
+    "transport": 4,
+    "e-commerce": 4,
+    "automotive": 3,
+    "media": 3,
+    "tourism": 2,
 }
 FUNCTION_WEIGHTS = {
-    "customer-care": 16, "customer-experience": 14, "marketing": 8, "human-resources": 7,
-    "information-technology": 7, "operations": 6, "sales": 3, "quality-compliance": 4,
+    "customer-care": 16,
+    "customer-experience": 14,
+    "marketing": 8,
+    "human-resources": 7,
+    "information-technology": 7,
+    "operations": 6,
+    "sales": 3,
+    "quality-compliance": 4,
     "general-management": 2,
 }
 
 # Job titles by function; a pair is (masculine, feminine).
 JOB_TITLES: dict[str, list] = {
-    "customer-care": ["Responsabile Customer Care", "Head of Contact Center", "Customer Service Manager",
-                      "Team Leader Assistenza Clienti", "Responsabile Servizio Clienti", "Workforce Manager"],
-    "customer-experience": ["Head of CX", "Customer Experience Manager", "Responsabile Customer Experience",
-                            "CX Designer", "Voice of the Customer Specialist"],
-    "marketing": ["Responsabile Marketing Relazionale", "CRM Manager", "Marketing Manager",
-                  "Responsabile Comunicazione Clienti", "Customer Insight Manager"],
-    "human-resources": ["HR Business Partner", "Responsabile Formazione", "Talent Acquisition Specialist",
-                        "Responsabile Sviluppo Organizzativo", "Learning & Development Manager"],
-    "information-technology": ["Responsabile Sistemi CRM", "IT Manager", "Solution Architect Contact Center",
-                               "Data Scientist", "Responsabile Trasformazione Digitale"],
-    "operations": ["Operations Manager", "Responsabile Back Office", "Responsabile Processi e Organizzazione",
-                   "Service Delivery Manager"],
+    "customer-care": [
+        "Responsabile Customer Care",
+        "Head of Contact Center",
+        "Customer Service Manager",
+        "Team Leader Assistenza Clienti",
+        "Responsabile Servizio Clienti",
+        "Workforce Manager",
+    ],
+    "customer-experience": [
+        "Head of CX",
+        "Customer Experience Manager",
+        "Responsabile Customer Experience",
+        "CX Designer",
+        "Voice of the Customer Specialist",
+    ],
+    "marketing": [
+        "Responsabile Marketing Relazionale",
+        "CRM Manager",
+        "Marketing Manager",
+        "Responsabile Comunicazione Clienti",
+        "Customer Insight Manager",
+    ],
+    "human-resources": [
+        "HR Business Partner",
+        "Responsabile Formazione",
+        "Talent Acquisition Specialist",
+        "Responsabile Sviluppo Organizzativo",
+        "Learning & Development Manager",
+    ],
+    "information-technology": [
+        "Responsabile Sistemi CRM",
+        "IT Manager",
+        "Solution Architect Contact Center",
+        "Data Scientist",
+        "Responsabile Trasformazione Digitale",
+    ],
+    "operations": [
+        "Operations Manager",
+        "Responsabile Back Office",
+        "Responsabile Processi e Organizzazione",
+        "Service Delivery Manager",
+    ],
     "sales": ["Responsabile Vendite", "Sales Manager", "Responsabile Canali di Vendita", "Key Account Manager"],
     "quality-compliance": ["Responsabile Qualità", "Quality Manager", "Compliance Officer", "Responsabile Reclami"],
-    "general-management": [("Direttore Generale", "Direttrice Generale"),
-                           ("Amministratore Delegato", "Amministratrice Delegata"), "Chief Customer Officer"],
+    "general-management": [
+        ("Direttore Generale", "Direttrice Generale"),
+        ("Amministratore Delegato", "Amministratrice Delegata"),
+        "Chief Customer Officer",
+    ],
 }
 # Where a sector names the same job its own way.
 SECTOR_JOB_TITLES: dict[tuple[str, str], list] = {
@@ -152,8 +320,10 @@ SECTOR_JOB_TITLES: dict[tuple[str, str], list] = {
     ("retail", "customer-care"): ["Responsabile Customer Service e Resi"],
     ("public-administration", "marketing"): ["Responsabile Comunicazione Istituzionale"],
     ("public-administration", "sales"): ["Responsabile Servizi alle Imprese"],
-    ("public-administration", "general-management"): [("Direttore Generale", "Direttrice Generale"),
-                                                      ("Segretario Generale", "Segretaria Generale")],
+    ("public-administration", "general-management"): [
+        ("Direttore Generale", "Direttrice Generale"),
+        ("Segretario Generale", "Segretaria Generale"),
+    ],
     ("healthcare", "general-management"): [("Direttore Amministrativo", "Direttrice Amministrativa")],
     ("healthcare", "sales"): ["Responsabile Convenzioni"],
 }
@@ -174,11 +344,19 @@ FUNCTION_COMPETENCES = {
 # -- the parts of the bios (Italian Markdown) ------------------------------------------------------
 
 SECTOR_PHRASES = {
-    "banking": "bancario", "insurance": "assicurativo", "telecommunications": "delle telecomunicazioni",
-    "energy-utilities": "dell'energia e delle utility", "public-administration": "della pubblica amministrazione",
-    "retail": "della grande distribuzione", "outsourcing": "dei servizi di contact center in outsourcing",
-    "healthcare": "sanitario", "transport": "dei trasporti", "e-commerce": "dell'e-commerce",
-    "automotive": "automotive", "media": "dei media", "tourism": "del turismo",
+    "banking": "bancario",
+    "insurance": "assicurativo",
+    "telecommunications": "delle telecomunicazioni",
+    "energy-utilities": "dell'energia e delle utility",
+    "public-administration": "della pubblica amministrazione",
+    "retail": "della grande distribuzione",
+    "outsourcing": "dei servizi di contact center in outsourcing",
+    "healthcare": "sanitario",
+    "transport": "dei trasporti",
+    "e-commerce": "dell'e-commerce",
+    "automotive": "automotive",
+    "media": "dei media",
+    "tourism": "del turismo",
 }
 FUNCTION_TOPICS = {
     "customer-care": "assistenza clienti e contact center",
@@ -273,94 +451,178 @@ class MemberSpec:
 
 DEMO_MEMBER_EMAIL = "giulia.rinaldi@telconord.example"
 
-_PUBLIC_PROFILE = {"organisation": "public", "job_title": "public", "bio": "public", "links": "public",
-                   "email": "members"}
+_PUBLIC_PROFILE = {
+    "organisation": "public",
+    "job_title": "public",
+    "bio": "public",
+    "links": "public",
+    "email": "members",
+}
 
 FEATURED: list[MemberSpec] = [
     MemberSpec(
-        email=DEMO_MEMBER_EMAIL, display_name="Giulia Rinaldi", sector="telecommunications",
-        function="customer-care", organisation="TelcoNord", job_title="Responsabile Customer Care",
+        email=DEMO_MEMBER_EMAIL,
+        display_name="Giulia Rinaldi",
+        sector="telecommunications",
+        function="customer-care",
+        organisation="TelcoNord",
+        job_title="Responsabile Customer Care",
         competences=["omnichannel", "artificial-intelligence"],
-        bio=("Guido il customer care di **TelcoNord**: tre sedi, 180 operatori e un assistente virtuale che "
-             "risponde a un contatto su quattro. Mi interessa capire come l'intelligenza artificiale possa "
-             "*aiutare* le persone al telefono invece di sostituirle."),
+        bio=(
+            "Guido il customer care di **TelcoNord**: tre sedi, 180 operatori e un assistente virtuale che "
+            "risponde a un contatto su quattro. Mi interessa capire come l'intelligenza artificiale possa "
+            "*aiutare* le persone al telefono invece di sostituirle."
+        ),
         links=["https://www.telconord.example/chi-siamo", "https://rete-professionisti.example/in/giulia-rinaldi"],
-        visibility={"organisation": "public", "job_title": "public", "bio": "members", "links": "members",
-                    "email": "members"},
+        visibility={
+            "organisation": "public",
+            "job_title": "public",
+            "bio": "members",
+            "links": "members",
+            "email": "members",
+        },
         days_ago=412,
     ),
     MemberSpec(
-        email="marco.esposito@comune.valdarno.example", display_name="Marco Esposito",
-        sector="public-administration", function="customer-experience", organisation="Comune di Valdarno",
-        job_title="Responsabile Esperienza del Cittadino", competences=["customer-journey", "omnichannel"],
-        bio=("Nel **Comune di Valdarno** abbiamo ridisegnato i servizi partendo dai percorsi reali dei "
-             "cittadini, dal cambio di residenza all'iscrizione all'asilo nido. Ho imparato moltissimo dalle "
-             "banche e dalle telco: la pubblica amministrazione ha bisogno di questi scambi."),
+        email="marco.esposito@comune.valdarno.example",
+        display_name="Marco Esposito",
+        sector="public-administration",
+        function="customer-experience",
+        organisation="Comune di Valdarno",
+        job_title="Responsabile Esperienza del Cittadino",
+        competences=["customer-journey", "omnichannel"],
+        bio=(
+            "Nel **Comune di Valdarno** abbiamo ridisegnato i servizi partendo dai percorsi reali dei "
+            "cittadini, dal cambio di residenza all'iscrizione all'asilo nido. Ho imparato moltissimo dalle "
+            "banche e dalle telco: la pubblica amministrazione ha bisogno di questi scambi."
+        ),
         links=["https://comune.valdarno.example/servizi"],
-        visibility=dict(_PUBLIC_PROFILE), days_ago=690,
+        visibility=dict(_PUBLIC_PROFILE),
+        days_ago=690,
     ),
     MemberSpec(
-        email="francesca.lombardi@voceamica.example", display_name="Francesca Lombardi",
-        sector="outsourcing", function="human-resources", organisation="Voce Amica Servizi BPO",
-        job_title="Responsabile Formazione", competences=["people-training-motivation"],
-        bio=("Formo ogni anno più di 400 nuovi operatori per clienti di settori diversissimi. "
-             "La mia convinzione: un operatore motivato vale più di qualsiasi script.\n\n"
-             "Nel club porto i dati del nostro programma di *coaching* tra pari."),
-        visibility={"organisation": "members", "job_title": "members", "bio": "members", "links": "members",
-                    "email": "private"},
+        email="francesca.lombardi@voceamica.example",
+        display_name="Francesca Lombardi",
+        sector="outsourcing",
+        function="human-resources",
+        organisation="Voce Amica Servizi BPO",
+        job_title="Responsabile Formazione",
+        competences=["people-training-motivation"],
+        bio=(
+            "Formo ogni anno più di 400 nuovi operatori per clienti di settori diversissimi. "
+            "La mia convinzione: un operatore motivato vale più di qualsiasi script.\n\n"
+            "Nel club porto i dati del nostro programma di *coaching* tra pari."
+        ),
+        visibility={
+            "organisation": "members",
+            "job_title": "members",
+            "bio": "members",
+            "links": "members",
+            "email": "private",
+        },
         days_ago=23,
     ),
     MemberSpec(
-        email="davide.moretti@energiatirrenica.example", display_name="Davide Moretti",
-        sector="energy-utilities", function="information-technology", organisation="Energia Tirrenica",
+        email="davide.moretti@energiatirrenica.example",
+        display_name="Davide Moretti",
+        sector="energy-utilities",
+        function="information-technology",
+        organisation="Energia Tirrenica",
         job_title="Responsabile Sistemi CRM",
         competences=["artificial-intelligence", "measurement-voice-of-customer", "omnichannel"],
-        bio=("Mi occupo della piattaforma CRM e del contact center di **Energia Tirrenica**. "
-             "Stiamo sperimentando l'analisi automatica delle chiamate per scoprire *perché* i clienti "
-             "ci chiamano, non solo quante volte."),
+        bio=(
+            "Mi occupo della piattaforma CRM e del contact center di **Energia Tirrenica**. "
+            "Stiamo sperimentando l'analisi automatica delle chiamate per scoprire *perché* i clienti "
+            "ci chiamano, non solo quante volte."
+        ),
         links=["https://blog.energiatirrenica.example/autori/davide-moretti"],
-        visibility={"organisation": "public", "job_title": "public", "bio": "members", "links": "public",
-                    "email": "private"},
-        locale="en", days_ago=5,
+        visibility={
+            "organisation": "public",
+            "job_title": "public",
+            "bio": "members",
+            "links": "public",
+            "email": "private",
+        },
+        locale="en",
+        days_ago=5,
     ),
 ]
 
 # Profiles for the demo staff (their accounts come from club.accounts.demo).
 STAFF_PROFILES: dict[str, dict] = {
     accounts_demo.ADMIN_EMAIL: dict(
-        sector=None, function="operations", organisation="Club CX", job_title="Segreteria del club",
+        sector=None,
+        function="operations",
+        organisation="Club CX",
+        job_title="Segreteria del club",
         competences=["customer-experience"],
-        bio=("Coordino la segreteria del club: iscrizioni, calendario degli incontri e la piattaforma. "
-             "Per qualsiasi dubbio su account e profili, scrivetemi."),
-        visibility={"organisation": "public", "job_title": "public", "bio": "public", "links": "members",
-                    "email": "members"},
+        bio=(
+            "Coordino la segreteria del club: iscrizioni, calendario degli incontri e la piattaforma. "
+            "Per qualsiasi dubbio su account e profili, scrivetemi."
+        ),
+        visibility={
+            "organisation": "public",
+            "job_title": "public",
+            "bio": "public",
+            "links": "members",
+            "email": "members",
+        },
     ),
     accounts_demo.ORGANISER_EMAILS[0]: dict(
-        sector="energy-utilities", function="customer-experience", organisation="Energia Tirrenica",
+        sector="energy-utilities",
+        function="customer-experience",
+        organisation="Energia Tirrenica",
         job_title="Head of CX",
         competences=["customer-journey", "customer-experience", "measurement-voice-of-customer"],
-        bio=("Guido la customer experience di **Energia Tirrenica** e nel club coordino la *award week*. "
-             "Il mio obiettivo: che ogni caso di studio premiato sia utile anche a chi lavora in un altro settore."),
+        bio=(
+            "Guido la customer experience di **Energia Tirrenica** e nel club coordino la *award week*. "
+            "Il mio obiettivo: che ogni caso di studio premiato sia utile anche a chi lavora in un altro settore."
+        ),
         links=["https://www.energiatirrenica.example"],
-        visibility={"organisation": "public", "job_title": "public", "bio": "public", "links": "public",
-                    "email": "members"},
+        visibility={
+            "organisation": "public",
+            "job_title": "public",
+            "bio": "public",
+            "links": "public",
+            "email": "members",
+        },
     ),
     accounts_demo.ORGANISER_EMAILS[1]: dict(
-        sector="outsourcing", function="customer-care", organisation="Interlocutore Contact Solutions",
-        job_title="Direttore Contact Center", competences=["omnichannel", "people-training-motivation"],
-        bio=("Dirigo un contact center da 600 postazioni che lavora per banche, utility e pubblica amministrazione. "
-             "Nel club organizzo le sessioni di testimonianza e la moderazione dei casi di studio."),
-        visibility={"organisation": "public", "job_title": "public", "bio": "members", "links": "members",
-                    "email": "members"},
+        sector="outsourcing",
+        function="customer-care",
+        organisation="Interlocutore Contact Solutions",
+        job_title="Direttore Contact Center",
+        competences=["omnichannel", "people-training-motivation"],
+        bio=(
+            "Dirigo un contact center da 600 postazioni che lavora per banche, utility e pubblica amministrazione. "
+            "Nel club organizzo le sessioni di testimonianza e la moderazione dei casi di studio."
+        ),
+        visibility={
+            "organisation": "public",
+            "job_title": "public",
+            "bio": "members",
+            "links": "members",
+            "email": "members",
+        },
     ),
     accounts_demo.ORGANISER_EMAILS[2]: dict(
-        sector="banking", function="human-resources", organisation="Credito Appenninico",
-        job_title="Responsabile Formazione", competences=["people-training-motivation", "artificial-intelligence"],
-        bio=("Mi occupo di formazione delle reti di filiale e del servizio clienti di **Credito Appenninico**. "
-             "Nel club seguo le giurie del premio e il *digest* mensile."),
+        sector="banking",
+        function="human-resources",
+        organisation="Credito Appenninico",
+        job_title="Responsabile Formazione",
+        competences=["people-training-motivation", "artificial-intelligence"],
+        bio=(
+            "Mi occupo di formazione delle reti di filiale e del servizio clienti di **Credito Appenninico**. "
+            "Nel club seguo le giurie del premio e il *digest* mensile."
+        ),
         links=["https://rete-professionisti.example/in/elena-fabbri"],
-        visibility={"organisation": "members", "job_title": "public", "bio": "members", "links": "members",
-                    "email": "members"},
+        visibility={
+            "organisation": "members",
+            "job_title": "public",
+            "bio": "members",
+            "links": "members",
+            "email": "members",
+        },
     ),
 }
 
@@ -403,14 +665,21 @@ def at_organisation(org: str) -> str:
     return f"in {org}"
 
 
-def _bio(rng: random.Random, *, female: bool, job: str, org: str, sector: str, function: str,
-         competences: list[str]) -> str:
+def _bio(
+    rng: random.Random, *, female: bool, job: str, org: str, sector: str, function: str, competences: list[str]
+) -> str:
     values = {
-        "job": job, "at_org": at_organisation(org), "topic": FUNCTION_TOPICS[function],
+        "job": job,
+        "at_org": at_organisation(org),
+        "topic": FUNCTION_TOPICS[function],
         "sector": SECTOR_PHRASES[sector],
-        "years": rng.choice([6, 8, 10, 12, 15, 18, 20, 25]), "team": rng.choice([8, 12, 15, 25, 40, 60, 120]),
-        "operator": "operatrice" if female else "operatore", "arrived": "approdata" if female else "approdato",
-        "proud": "fiera" if female else "fiero", "project": rng.choice(PROJECTS), "hobby": rng.choice(HOBBIES),
+        "years": rng.choice([6, 8, 10, 12, 15, 18, 20, 25]),
+        "team": rng.choice([8, 12, 15, 25, 40, 60, 120]),
+        "operator": "operatrice" if female else "operatore",
+        "arrived": "approdata" if female else "approdato",
+        "proud": "fiera" if female else "fiero",
+        "project": rng.choice(PROJECTS),
+        "hobby": rng.choice(HOBBIES),
     }
     phrases = [COMPETENCE_PHRASES[slug] for slug in competences[:2]]
     verb = "Mi interessano" if len(phrases) > 1 else "Mi interessa"
@@ -436,8 +705,9 @@ def _visibility(rng: random.Random) -> dict[str, str]:
     else:
         field_weights = {Visibility.MEMBERS.value: 0.4, Visibility.PRIVATE.value: 0.6}
     choices = {name: _weighted(rng, field_weights) for name in PRIVATE_FIELDS if name != "email"}
-    choices["email"] = _weighted(rng, {Visibility.PRIVATE.value: 0.7, Visibility.MEMBERS.value: 0.25,
-                                       Visibility.PUBLIC.value: 0.05})
+    choices["email"] = _weighted(
+        rng, {Visibility.PRIVATE.value: 0.7, Visibility.MEMBERS.value: 0.25, Visibility.PUBLIC.value: 0.05}
+    )
     return choices
 
 
@@ -472,26 +742,38 @@ def member_specs() -> list[MemberSpec]:
         links = []
         link_count = rng.choice((0, 0, 1, 1, 1, 2))
         if link_count:
-            candidates = [f"https://www.{domain}", f"https://rete-professionisti.example/in/{person}",
-                          f"https://blog.example/{person}"]
+            candidates = [
+                f"https://www.{domain}",
+                f"https://rete-professionisti.example/in/{person}",
+                f"https://blog.example/{person}",
+            ]
             links = rng.sample(candidates, k=link_count)
         # Spread over the past two years; the most recent arrivals in the last few weeks.
         days_ago = rng.uniform(1, 45) if index % 8 == 0 else rng.uniform(45, 730)
-        specs.append(MemberSpec(
-            email=f"{slugify(first)}.{slugify(last)}@{domain}",
-            display_name=name,
-            sector=sector,
-            function=function,
-            organisation=organisation,
-            job_title=job,
-            competences=competences,
-            bio=_bio(rng, female=female, job=job, org=organisation, sector=sector, function=function,
-                     competences=competences),
-            links=links,
-            visibility=_visibility(rng),
-            locale="en" if rng.random() < 0.08 else "it",
-            days_ago=round(days_ago, 3),
-        ))
+        specs.append(
+            MemberSpec(
+                email=f"{slugify(first)}.{slugify(last)}@{domain}",
+                display_name=name,
+                sector=sector,
+                function=function,
+                organisation=organisation,
+                job_title=job,
+                competences=competences,
+                bio=_bio(
+                    rng,
+                    female=female,
+                    job=job,
+                    org=organisation,
+                    sector=sector,
+                    function=function,
+                    competences=competences,
+                ),
+                links=links,
+                visibility=_visibility(rng),
+                locale="en" if rng.random() < 0.08 else "it",
+                days_ago=round(days_ago, 3),
+            )
+        )
     return specs
 
 
@@ -528,16 +810,17 @@ def load() -> None:
     existing = accounts_demo.existing_users([spec.email for spec in specs])
     users = []
     for spec in specs:
-        user, _ = accounts_demo.ensure_user(spec.email, spec.display_name, role=spec.role, locale=spec.locale,
-                                            days_ago=spec.days_ago, existing=existing)
+        user, _ = accounts_demo.ensure_user(
+            spec.email, spec.display_name, role=spec.role, locale=spec.locale, days_ago=spec.days_ago, existing=existing
+        )
         users.append((user, vars(spec)))
     staff = accounts_demo.existing_users(STAFF_PROFILES)
     users += [(staff[email], data) for email, data in STAFF_PROFILES.items() if email in staff]
     db.session.flush()
 
-    with_profile = set(db.session.scalars(
-        select(Profile.user_id).where(Profile.user_id.in_([user.id for user, _ in users]))
-    ))
+    with_profile = set(
+        db.session.scalars(select(Profile.user_id).where(Profile.user_id.in_([user.id for user, _ in users])))
+    )
     for user, data in users:
         if user.id not in with_profile:
             db.session.add(_profile(user, data, sectors, functions, competences))

@@ -51,7 +51,9 @@ class ProfileForm(BaseForm):
         validators=[Optional(), Length(max=2000)],
         description=_l("One address per line (http or https), at most 5: LinkedIn, your company, a talk."),
     )
-    locale = SelectField(_l("Language of the site and of emails"), choices=LANGUAGE_CHOICES, validators=[InputRequired()])
+    locale = SelectField(
+        _l("Language of the site and of emails"), choices=LANGUAGE_CHOICES, validators=[InputRequired()]
+    )
     organisation_visibility = _visibility(_l("Who sees your organisation"))
     job_title_visibility = _visibility(_l("Who sees your job title"))
     bio_visibility = _visibility(_l("Who sees your presentation"))
@@ -70,12 +72,17 @@ class ProfileForm(BaseForm):
         for link in links:
             parts = urlsplit(link)
             if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > 300:
-                raise ValidationError(_l("Not a web address starting with http:// or https://: %(link)s", link=link[:80]))
+                raise ValidationError(
+                    _l("Not a web address starting with http:// or https://: %(link)s", link=link[:80])
+                )
 
 
 class AvatarForm(BaseForm):
-    avatar = FileField(_l("Photo"), validators=[FileRequired(_l("Choose an image file."))],
-                       description=_l("JPEG, PNG, WebP or GIF, at most 5 MB. We crop it to a square."))
+    avatar = FileField(
+        _l("Photo"),
+        validators=[FileRequired(_l("Choose an image file."))],
+        description=_l("JPEG, PNG, WebP or GIF, at most 5 MB. We crop it to a square."),
+    )
 
 
 class PasswordConfirmForm(BaseForm):

@@ -39,7 +39,9 @@ class Profile(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     organisation: Mapped[str | None] = mapped_column(String(120))
     job_title: Mapped[str | None] = mapped_column(String(120))
-    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="SET NULL"))  # indexed with function_id
+    sector_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sectors.id", ondelete="SET NULL")
+    )  # indexed with function_id
     function_id: Mapped[int | None] = mapped_column(ForeignKey("functions.id", ondelete="SET NULL"), index=True)
     bio: Mapped[str | None] = mapped_column(Text)
     links: Mapped[list] = mapped_column(JSON, default=list)

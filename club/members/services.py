@@ -1,11 +1,12 @@
 """Member rules: profiles, what each viewer may see of them, the directory, export and deletion."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from club.accounts import passwords
 from club.accounts.models import User
@@ -95,8 +96,9 @@ def can_view_profile(user: User, viewer) -> bool:
     return user.is_active and user.is_verified
 
 
-def directory_query(viewer, *, q: str | None, sector_id: int | None, function_id: int | None,
-                    competence_id: int | None):
+def directory_query(
+    viewer, *, q: str | None, sector_id: int | None, function_id: int | None, competence_id: int | None
+):
     """The directory's select: filtered, sorted by name, eager-loading what each card shows."""
     statement = (
         select(User)
@@ -112,10 +114,9 @@ def directory_query(viewer, *, q: str | None, sector_id: int | None, function_id
     if q:
         pattern = f"%{_escape_like(q.lower())}%"
         visible = list(_VISIBLE_TO[MEMBER])
-        organisation_matches = (
-            func.lower(Profile.organisation).like(pattern, escape="\\")
-            & Profile.organisation_visibility.in_(visible)
-        )
+        organisation_matches = func.lower(Profile.organisation).like(
+            pattern, escape="\\"
+        ) & Profile.organisation_visibility.in_(visible)
         statement = statement.where(or_(func.lower(User.display_name).like(pattern, escape="\\"), organisation_matches))
     if sector_id:
         statement = statement.where(Profile.sector_id == sector_id)
@@ -264,10 +265,14 @@ def delete_account(user: User, password: str) -> None:
     _require_password(user, password)
     if user.is_admin:
         other_admins = db.session.scalar(
-            select(func.count()).select_from(User).where(User.role == "admin", User.id != user.id, User.deleted_at.is_(None))
+            select(func.count())
+            .select_from(User)
+            .where(User.role == "admin", User.id != user.id, User.deleted_at.is_(None))
         )
         if not other_admins:
-            raise AccountError(_l("You are the only administrator: name another one before you delete your account."), status=409)
+            raise AccountError(
+                _l("You are the only administrator: name another one before you delete your account."), status=409
+            )
     hooks.collect("account_deleting", user)
     if user.profile is not None:
         avatars.remove(user.profile.avatar_filename)
@@ -277,13 +282,17 @@ def delete_account(user: User, password: str) -> None:
 
 def home_section():
     """The home page's "who is in the club" strip: newest members and the club's spread."""
-    newest = db.session.scalars(
-        select(User)
-        .where(*listed_members())
-        .options(joinedload(User.profile).joinedload(Profile.sector))
-        .order_by(User.created_at.desc(), User.id.desc())
-        .limit(8)
-    ).unique().all()
+    newest = (
+        db.session.scalars(
+            select(User)
+            .where(*listed_members())
+            .options(joinedload(User.profile).joinedload(Profile.sector))
+            .order_by(User.created_at.desc(), User.id.desc())
+            .limit(8)
+        )
+        .unique()
+        .all()
+    )
     counts = db.session.execute(
         select(
             func.count(User.id),
@@ -294,5 +303,9 @@ def home_section():
         .outerjoin(Profile, Profile.user_id == User.id)
         .where(*listed_members())
     ).one()
-    return "members/_home_section.html", {"newest": newest, "member_count": counts[0],
-                                           "sector_count": counts[1], "function_count": counts[2]}
+    return "members/_home_section.html", {
+        "newest": newest,
+        "member_count": counts[0],
+        "sector_count": counts[1],
+        "function_count": counts[2],
+    }

@@ -2,7 +2,18 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_from_directory, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -105,8 +116,9 @@ def upload_avatar():
     form = AvatarForm()
     if form.validate_on_submit():
         try:
-            services.set_avatar(current_user._get_current_object(), form.avatar.data.stream,
-                                current_app.config["AVATAR_MAX_BYTES"])
+            services.set_avatar(
+                current_user._get_current_object(), form.avatar.data.stream, current_app.config["AVATAR_MAX_BYTES"]
+            )
         except avatars.AvatarRejected as error:
             add_error(form, "avatar", error.message)
         else:
@@ -174,6 +186,6 @@ def delete_account():
             return _render_data(delete_form=form, status=error.status)
         logout_user()
         session.clear()
-        flash(_("Your account has been deleted and your personal data erased. Thank you for having been part of the club."), "info")
+        flash(_("Your account has been deleted and your personal data erased. Thank you for having been part of the club."), "info")  # noqa: E501
         return redirect(url_for("core.home"))
     return _render_data(delete_form=form, status=400)

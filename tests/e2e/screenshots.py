@@ -1,0 +1,68 @@
+"""Screenshots of the main pages at desktop and phone widths, for a person to look at.
+
+    python -m tests.e2e.screenshots [BASE_URL] [OUT_DIR]
+
+Needs a running site with the demo data (`make run`) and Debian's Chromium; signs in as a demo
+member and as an organiser. Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+ANONYMOUS_PAGES = {"home": "/", "login": "/account/login", "signup": "/account/signup", "404": "/no-such-page"}
+MEMBER_PAGES = {
+    "home-member": "/",
+    "directory": "/members/",
+    "profile": "/members/10",
+    "edit-profile": "/members/me/edit",
+    "settings": "/account/settings",
+    "data": "/members/me/data",
+}
+
+
+def _sign_in(page, base: str, email: str, password: str) -> None:
+    page.goto(base + "/account/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+
+
+def main() -> None:
+    base = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:5000"
+    out = Path(sys.argv[2] if len(sys.argv) > 2 else "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for label, (width, height) in WIDTHS.items():
+            context = browser.new_context(viewport={"width": width, "height": height}, locale="it-IT")
+            page = context.new_page()
+            for name, path in ANONYMOUS_PAGES.items():
+                page.goto(base + path)
+                page.screenshot(path=str(out / f"{name}-{label}.png"), full_page=True)
+            _sign_in(page, base, "giulia.rinaldi@telconord.example", "club-demo-2026-password")
+            for name, path in MEMBER_PAGES.items():
+                page.goto(base + path)
+                page.screenshot(path=str(out / f"{name}-{label}.png"), full_page=True)
+            page.goto(base + "/members/?q=&sector=&function=&competence=1")
+            page.screenshot(path=str(out / f"directory-filtered-{label}.png"), full_page=True)
+            context.close()
+        browser.close()
+    print(f"screenshots in {out}/")
+
+
+if __name__ == "__main__":
+    main()
