@@ -82,11 +82,8 @@ def _config_class(database_url: str, overrides: dict) -> type:
 
 def build_app(database_url: str, instance_path: Path, **overrides) -> Flask:
     """A new application on the test database (no app context pushed)."""
-    app = create_app(_config_class(database_url, overrides))
-    # create_app lets Flask pick the instance folder (the project's instance/); tests keep theirs in
-    # tmp_path. Mail and avatars read app.instance_path when they use it, so setting it here works.
     instance_path.mkdir(parents=True, exist_ok=True)
-    app.instance_path = str(instance_path)
+    app = create_app(_config_class(database_url, overrides), instance_path=str(instance_path))
     app.test_client_class = IsolatedClient
     return app
 

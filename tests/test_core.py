@@ -35,7 +35,7 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_
         "Prod", (ProductionConfig,), {"SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
     )
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app(config)
+        create_app(config, instance_path=str(tmp_path))
 
 
 def test_production_starts_with_a_real_secret_key(tmp_path):
@@ -44,7 +44,7 @@ def test_production_starts_with_a_real_secret_key(tmp_path):
         (ProductionConfig,),
         {"SECRET_KEY": "k" * 16 + "9f2c1e7a3b5d4f60", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"},
     )
-    app = create_app(config)
+    app = create_app(config, instance_path=str(tmp_path))
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
@@ -142,7 +142,7 @@ def test_dev_mailbox_shows_sent_messages(tmp_path):
         (DevelopmentConfig,),
         {"SECRET_KEY": "x" * 40, "MAIL_BACKEND": "mailbox", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/dev.db"},
     )
-    app = create_app(config)
+    app = create_app(config, instance_path=str(tmp_path))
     with app.app_context():
         from club.core.mail import build_message, send_message
 
@@ -153,7 +153,6 @@ def test_dev_mailbox_shows_sent_messages(tmp_path):
     assert listing.status_code == 200 and "Prova" in listing.get_data(as_text=True)
     name = listing.get_data(as_text=True).split("/dev/mailbox/")[1].split('"')[0]
     message = client.get(f"/dev/mailbox/{name}").get_data(as_text=True)
-    assert '<a href="https://club.example/x?a=1&amp;b=">' not in message or True
     assert "&lt;2&gt;" in message
     assert client.get("/dev/mailbox/../../etc/passwd").status_code == 404
     assert client.get("/dev/mailbox/nothing.eml").status_code == 404
