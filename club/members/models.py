@@ -53,7 +53,8 @@ class Profile(db.Model):
     links_visibility: Mapped[str] = mapped_column(String(10), default=Visibility.MEMBERS.value)
     email_visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PRIVATE.value)
 
-    user: Mapped[User] = relationship(backref=db.backref("profile", uselist=False, lazy="select"))
+    # Joined: every page shows the signed-in member's avatar, and a profile is one row per user.
+    user: Mapped[User] = relationship(backref=db.backref("profile", uselist=False, lazy="joined"))
     sector: Mapped[Sector | None] = relationship()
     function: Mapped[Function | None] = relationship()
     competences: Mapped[list[Competence]] = relationship(secondary=profile_competences, order_by=Competence.id)

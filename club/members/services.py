@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from club.accounts import passwords
 from club.accounts.models import User
@@ -105,9 +105,9 @@ def directory_query(
         .outerjoin(Profile, Profile.user_id == User.id)
         .where(*listed_members())
         .options(
-            joinedload(User.profile).joinedload(Profile.sector),
-            joinedload(User.profile).joinedload(Profile.function),
-            joinedload(User.profile).selectinload(Profile.competences),
+            contains_eager(User.profile).joinedload(Profile.sector),
+            contains_eager(User.profile).joinedload(Profile.function),
+            contains_eager(User.profile).selectinload(Profile.competences),
         )
         .order_by(func.lower(User.display_name), User.id)
     )

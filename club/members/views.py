@@ -10,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     session,
     url_for,
 )
@@ -139,7 +138,7 @@ def remove_avatar():
 
 @bp.get("/avatars/<name>")
 def avatar(name: str):
-    return send_from_directory(avatars.avatar_directory(), name, mimetype="image/webp", max_age=7 * 24 * 3600)
+    return avatars.send(name)
 
 
 def _render_data(export_form=None, delete_form=None, status: int = 200):
