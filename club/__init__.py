@@ -50,13 +50,20 @@ def create_app(config=None, instance_path: str | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from club.core.db import configure_engine_events
+    from club.core.db import configure_engine_events, include_name
     from club.core.mail import init_mail
 
     db.init_app(app)
     with app.app_context():
         configure_engine_events(db.engine)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        include_name=include_name,
+    )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     limiter.init_app(app)
@@ -65,13 +72,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from club import accounts, core, members
+    from club import accounts, cases, core, members
 
-    app.register_blueprint(core.bp)
-    app.register_blueprint(accounts.bp, url_prefix="/account")
-    app.register_blueprint(members.bp, url_prefix="/members")
-    accounts.init_app(app)
-    members.init_app(app)
+    # In the layer order of DESIGN.md; each domain's init_app registers what it offers the others.
+    for domain, prefix in ((core, None), (accounts, "/account"), (members, "/members"), (cases, "/cases")):
+        app.register_blueprint(domain.bp, url_prefix=prefix)
+        if hasattr(domain, "init_app"):
+            domain.init_app(app)
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -94,6 +101,12 @@ def _register_request_hooks(app: Flask) -> None:
     app.after_request(add_security_headers)
 
 
+def _nav_items() -> list[dict]:
+    from club.core import hooks
+
+    return hooks.collect("nav_items")
+
+
 def _register_template_helpers(app: Flask) -> None:
     from club.core.forms import EmptyForm, LanguageForm
     from club.core.markdown import render_markdown
@@ -113,4 +126,5 @@ def _register_template_helpers(app: Flask) -> None:
             "language_form": LanguageForm,
             "empty_form": EmptyForm,
             "club_name": app.config["CLUB_NAME"],
+            "nav_items": _nav_items,
         }

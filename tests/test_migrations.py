@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, make_url, text
 
+from club.core.db import include_name
 from club.extensions import db
 
 
@@ -30,7 +31,9 @@ def test_upgrade_matches_the_models_and_downgrade_empties(database_url, tmp_path
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_name": include_name}
+            )
             differences = compare_metadata(context, db.metadata)
         assert differences == [], differences
         downgrade(revision="base")

@@ -37,3 +37,12 @@ def _refuse_writes_on_get(session, flush_context, instances) -> None:
 
 
 event.listen(FlaskSession, "before_flush", _refuse_writes_on_get)
+
+
+# Database objects a domain makes itself (full-text indexes): named "fts_..." or "ix_fts_...", they
+# are not in the models, and Alembic's comparison must not offer to drop them.
+HAND_MADE_PREFIXES = ("fts_", "ix_fts_")
+
+
+def include_name(name, type_, parent_names) -> bool:
+    return not (name or "").startswith(HAND_MADE_PREFIXES)

@@ -1,0 +1,845 @@
+"""Case study rules: authoring, the workflow, visibility, discussion, following and lists.
+
+Services flush; the request commits once at its end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import html
+
+import nh3
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import delete, exists, false, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from club.accounts.models import User
+from club.cases import files, search, workflow
+from club.cases.models import (
+    Attachment,
+    Bookmark,
+    CaseAuthor,
+    CasePreferences,
+    CaseStudy,
+    CaseVisibility,
+    Comment,
+    Metric,
+    Notification,
+    Revision,
+    Status,
+    UsefulMark,
+    case_competences,
+    case_functions,
+    followed_competences,
+    followed_functions,
+    followed_sectors,
+)
+from club.core import storage, textsearch
+from club.core.mail import send_template
+from club.core.markdown import render_markdown
+from club.core.models import Competence, Function, Sector
+from club.core.timeutil import utcnow
+from club.extensions import db
+
+COMMENT_EDIT_WINDOW = timedelta(minutes=15)
+MAX_METRICS = 8
+MAX_COAUTHORS = 8
+
+
+class CaseError(Exception):
+    """A refusal with a message for the person who asked, and the HTTP status that says it."""
+
+    def __init__(self, message, status: int = 400, field: str | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.status = status
+        self.field = field
+
+
+# -- who sees what ---------------------------------------------------------------------------------
+
+
+def _is_member(viewer) -> bool:
+    return bool(viewer is not None and viewer.is_authenticated and viewer.is_active)
+
+
+def is_author(case: CaseStudy, viewer) -> bool:
+    return _is_member(viewer) and viewer.id in case.author_ids
+
+
+def can_view(case: CaseStudy, viewer) -> bool:
+    if case.status == Status.PUBLISHED:
+        return case.visibility == CaseVisibility.PUBLIC or _is_member(viewer)
+    return is_author(case, viewer) or (_is_member(viewer) and viewer.is_organiser)
+
+
+def can_edit(case: CaseStudy, viewer) -> bool:
+    if case.status not in workflow.EDITABLE:
+        return False
+    return is_author(case, viewer) or (_is_member(viewer) and viewer.is_organiser)
+
+
+def listed_condition(viewer):
+    """The SQL condition every list, search and feed applies: published, and public unless a member."""
+    condition = CaseStudy.status == Status.PUBLISHED
+    if not _is_member(viewer):
+        condition = condition & (CaseStudy.visibility == CaseVisibility.PUBLIC)
+    return condition
+
+
+def roles(case: CaseStudy, viewer) -> set[str]:
+    if not _is_member(viewer):
+        return set()
+    return workflow.roles_of(viewer.id, viewer.is_organiser, case.author_ids)
+
+
+def get_case(case_id: int) -> CaseStudy | None:
+    return db.session.scalar(
+        select(CaseStudy)
+        .where(CaseStudy.id == case_id)
+        .options(
+            joinedload(CaseStudy.sector),
+            selectinload(CaseStudy.functions),
+            selectinload(CaseStudy.competences),
+            selectinload(CaseStudy.authors).joinedload(CaseAuthor.user),
+            selectinload(CaseStudy.metrics),
+            selectinload(CaseStudy.attachments),
+        )
+    )
+
+
+# -- authoring -------------------------------------------------------------------------------------
+
+
+@dataclass
+class MetricInput:
+    name: str
+    before: Decimal | None
+    after: Decimal | None
+    unit: str | None
+
+
+@dataclass
+class CaseInput:
+    """A case's editable content, already checked by the form for types and lengths."""
+
+    title: str
+    summary: str
+    body: str
+    organisation: str
+    sector_id: int | None
+    function_ids: list[int]
+    competence_ids: list[int]
+    language: str
+    visibility: str
+    metrics: list[MetricInput]
+    coauthor_emails: list[str]
+
+
+def _terms(model, ids: list[int]) -> list:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    found = db.session.scalars(select(model).where(model.id.in_(wanted), model.retired_at.is_(None))).all()
+    if len(found) != len(wanted):
+        raise CaseError(_l("This choice is no longer available. Reload the page."))
+    return sorted(found, key=lambda term: term.id)
+
+
+def _coauthors(emails: list[str], owner_id: int) -> list[User]:
+    normalised = []
+    for email in emails:
+        email = email.strip().lower()
+        if email and email not in normalised:
+            normalised.append(email)
+    if len(normalised) > MAX_COAUTHORS:
+        raise CaseError(_l("At most %(count)d co-authors.", count=MAX_COAUTHORS), field="coauthors")
+    if not normalised:
+        return []
+    users = db.session.scalars(
+        select(User).where(
+            User.email.in_(normalised),
+            User.email_verified_at.is_not(None),
+            User.suspended_at.is_(None),
+            User.deleted_at.is_(None),
+        )
+    ).all()
+    known = {user.email for user in users}
+    missing = [email for email in normalised if email not in known]
+    if missing:
+        raise CaseError(_l("No member uses this address: %(email)s", email=missing[0]), field="coauthors")
+    by_email = {user.email: user for user in users}
+    return [by_email[email] for email in normalised if by_email[email].id != owner_id]
+
+
+def _snapshot(case: CaseStudy) -> dict:
+    return {
+        "title": case.title,
+        "summary": case.summary,
+        "body": case.body,
+        "organisation": case.organisation,
+        "sector": case.sector.slug if case.sector else None,
+        "functions": [term.slug for term in case.functions],
+        "competences": [term.slug for term in case.competences],
+        "language": case.language,
+        "visibility": case.visibility,
+        "metrics": [_metric_text(metric) for metric in case.metrics],
+        "coauthors": [author.user_id for author in case.authors[1:]],
+    }
+
+
+def _metric_text(metric) -> str:
+    return f"{metric.name}: {metric.before} -> {metric.after} {metric.unit or ''}".strip()
+
+
+def _shorten(value):
+    if isinstance(value, str) and len(value) > 300:
+        return value[:300] + "…"
+    return value
+
+
+def _diff(before: dict, after: dict) -> dict:
+    return {
+        field: {"from": _shorten(before.get(field)), "to": _shorten(after[field])}
+        for field in after
+        if before.get(field) != after[field]
+    }
+
+
+def _record(case: CaseStudy, user, action: str, changes: dict | None = None, comment: str | None = None) -> None:
+    db.session.add(
+        Revision(
+            case_id=case.id, user_id=user.id if user else None, action=action, changes=changes or {}, comment=comment
+        )
+    )
+
+
+def _apply(case: CaseStudy, data: CaseInput, owner_id: int) -> None:
+    case.title = data.title
+    case.summary = data.summary
+    case.body = data.body
+    case.organisation = data.organisation
+    case.sector = _terms(Sector, [data.sector_id])[0] if data.sector_id else None
+    case.functions = _terms(Function, data.function_ids)
+    case.competences = _terms(Competence, data.competence_ids)
+    case.language = data.language
+    case.visibility = CaseVisibility(data.visibility).value
+    if len(data.metrics) > MAX_METRICS:
+        raise CaseError(_l("At most %(count)d metrics.", count=MAX_METRICS))
+    case.metrics = [
+        Metric(position=index, name=metric.name, before=metric.before, after=metric.after, unit=metric.unit or None)
+        for index, metric in enumerate(data.metrics)
+    ]
+    coauthors = _coauthors(data.coauthor_emails, owner_id)
+    owner = next((author for author in case.authors if author.user_id == owner_id), None)
+    if owner is None:
+        owner = CaseAuthor(user_id=owner_id, position=0)
+    case.authors = [owner] + [CaseAuthor(user_id=user.id, position=index + 1) for index, user in enumerate(coauthors)]
+    case.updated_at = utcnow()
+
+
+def create_case(author: User, data: CaseInput) -> CaseStudy:
+    if not author.is_verified or not author.is_active:
+        raise CaseError(_l("Only members with a confirmed address can write case studies."), status=403)
+    case = CaseStudy(created_by_id=author.id, status=Status.DRAFT.value, authors=[])
+    db.session.add(case)
+    _apply(case, data, author.id)
+    db.session.flush()
+    _record(case, author, "created")
+    db.session.flush()
+    return case
+
+
+def update_case(case: CaseStudy, editor: User, data: CaseInput) -> None:
+    if not can_edit(case, editor):
+        raise CaseError(_l("You cannot edit this case study now."), status=403)
+    before = _snapshot(case)
+    _apply(case, data, case.created_by_id)
+    db.session.flush()
+    changes = _diff(before, _snapshot(case))
+    if changes:
+        _record(case, editor, "edited", changes)
+    search.index_case(case)
+    db.session.flush()
+
+
+def set_cover(case: CaseStudy, editor: User, stream) -> None:
+    if not can_edit(case, editor):
+        raise CaseError(_l("You cannot edit this case study now."), status=403)
+    image = files.process_cover(stream)
+    old = case.cover_filename
+    case.cover_filename = files.store(files.COVER_KIND, case.id, "webp", image)
+    _record(case, editor, "cover_changed")
+    db.session.flush()
+    storage.delete(files.COVER_KIND, old)
+
+
+def remove_cover(case: CaseStudy, editor: User) -> None:
+    if not can_edit(case, editor):
+        raise CaseError(_l("You cannot edit this case study now."), status=403)
+    if case.cover_filename:
+        storage.delete(files.COVER_KIND, case.cover_filename)
+        case.cover_filename = None
+        _record(case, editor, "cover_removed")
+        db.session.flush()
+
+
+def add_attachment(case: CaseStudy, editor: User, stream, original_name: str | None) -> Attachment:
+    if not can_edit(case, editor):
+        raise CaseError(_l("You cannot edit this case study now."), status=403)
+    if len(case.attachments) >= files.MAX_ATTACHMENTS:
+        raise CaseError(
+            _l("A case study can have at most %(count)d attachments.", count=files.MAX_ATTACHMENTS),
+            status=409,
+            field="file",
+        )
+    data = stream.read(files.MAX_ATTACHMENT_BYTES + 1)
+    content_type, extension = files.check_attachment(data)
+    attachment = Attachment(
+        stored_name=files.store(files.ATTACHMENT_KIND, case.id, extension, data),
+        original_name=files.safe_filename(original_name, extension),
+        content_type=content_type,
+        size=len(data),
+        uploaded_by_id=editor.id,
+    )
+    case.attachments.append(attachment)
+    _record(case, editor, "attachment_added", {"attachment": {"from": None, "to": attachment.original_name}})
+    db.session.flush()
+    return attachment
+
+
+def remove_attachment(case: CaseStudy, editor: User, attachment_id: int) -> None:
+    if not can_edit(case, editor):
+        raise CaseError(_l("You cannot edit this case study now."), status=403)
+    attachment = next((item for item in case.attachments if item.id == attachment_id), None)
+    if attachment is None:
+        raise CaseError(_l("This attachment does not exist."), status=404)
+    case.attachments.remove(attachment)
+    _record(case, editor, "attachment_removed", {"attachment": {"from": attachment.original_name, "to": None}})
+    db.session.flush()
+    storage.delete(files.ATTACHMENT_KIND, attachment.stored_name)
+
+
+# -- the workflow ----------------------------------------------------------------------------------
+
+_REFUSALS = {
+    "unknown": (_l("This action does not exist."), 400),
+    "forbidden": (_l("You are not allowed to do this."), 403),
+    "wrong_status": (_l("This case study is not in a state that allows this action."), 409),
+}
+
+
+def transition(case: CaseStudy, actor: User, action: str, comment: str | None = None) -> None:
+    try:
+        target = workflow.check(action, case.status, roles(case, actor))
+    except workflow.TransitionRefused as refusal:
+        message, status = _REFUSALS[refusal.reason]
+        raise CaseError(message, status=status) from refusal
+    if action == "request_changes" and not (comment or "").strip():
+        raise CaseError(_l("Say what should change: the authors read it."), field="comment")
+    now = utcnow()
+    case.status = target
+    if action in ("submit", "resubmit"):
+        case.submitted_at = now
+    if action == "request_changes":
+        case.moderation_comment = comment
+    if action == "publish":
+        case.published_at = case.published_at or now
+        case.published_year = case.published_at.year
+        case.moderation_comment = None
+    if action == "archive":
+        case.archived_at = now
+    if action == "restore":
+        case.archived_at = None
+    _record(case, actor, action, {"status": {"from": _previous(action), "to": target}}, comment)
+    search.index_case(case)
+    db.session.flush()
+    if action == "request_changes":
+        _email_authors(case, "changes_requested", _l("Changes requested for your case study"), comment=comment)
+    elif action == "publish":
+        _email_authors(case, "case_published", _l("Your case study is published"))
+
+
+def _previous(action: str) -> str:
+    return "/".join(sorted(workflow.TRANSITIONS[action].sources))
+
+
+def _email_authors(case: CaseStudy, template: str, subject, **context) -> None:
+    url = url_for("cases.detail", case_id=case.id, _external=True)
+    for author in case.authors:
+        user = author.user
+        if user.is_active and user.is_verified:
+            send_template(user.email, template, subject, user.locale, user=user, case=case, url=url, **context)
+
+
+def delete_case(case: CaseStudy, actor: User) -> None:
+    organiser = _is_member(actor) and actor.is_organiser
+    if not organiser and not (is_author(case, actor) and case.status in workflow.AUTHOR_DELETABLE):
+        raise CaseError(
+            _l("Only drafts can be deleted by their authors; ask the organisers to archive it."), status=403
+        )
+    stored = [(files.ATTACHMENT_KIND, item.stored_name) for item in case.attachments]
+    if case.cover_filename:
+        stored.append((files.COVER_KIND, case.cover_filename))
+    search.remove_case(case.id)
+    db.session.delete(case)
+    db.session.flush()
+    for kind, name in stored:
+        storage.delete(kind, name)
+
+
+# -- discussion ------------------------------------------------------------------------------------
+
+
+def _require_member_on_published(case: CaseStudy, user) -> None:
+    if not _is_member(user) or not user.is_verified:
+        raise CaseError(_l("Sign in to take part."), status=403)
+    if case.status != Status.PUBLISHED:
+        raise CaseError(_l("Only published case studies can be discussed."), status=409)
+
+
+def add_comment(case: CaseStudy, author: User, body: str) -> Comment:
+    _require_member_on_published(case, author)
+    comment = Comment(case_id=case.id, author_id=author.id, body=body)
+    db.session.add(comment)
+    db.session.execute(
+        update(CaseStudy).where(CaseStudy.id == case.id).values(comment_count=CaseStudy.comment_count + 1)
+    )
+    db.session.flush()
+    _notify_authors_of_comment(case, comment, author)
+    return comment
+
+
+def _notify_authors_of_comment(case: CaseStudy, comment: Comment, commenter: User) -> None:
+    recipients = [author.user for author in case.authors if author.user_id != commenter.id]
+    if not recipients:
+        return
+    preferences = {
+        row.user_id: row.email_on_comment
+        for row in db.session.scalars(
+            select(CasePreferences).where(CasePreferences.user_id.in_([user.id for user in recipients]))
+        )
+    }
+    url = url_for("cases.detail", case_id=case.id, _external=True, _anchor=f"comment-{comment.id}")
+    for user in recipients:
+        db.session.add(
+            Notification(user_id=user.id, kind="comment", case_id=case.id, comment_id=comment.id, actor_id=commenter.id)
+        )
+        if preferences.get(user.id, True) and user.is_active and user.is_verified:
+            send_template(
+                user.email,
+                "new_comment",
+                _l("New comment on your case study"),
+                user.locale,
+                user=user,
+                case=case,
+                comment=comment,
+                commenter=commenter,
+                url=url,
+            )
+    db.session.flush()
+
+
+def comment_editable(comment: Comment, user) -> bool:
+    return (
+        _is_member(user)
+        and comment.author_id == user.id
+        and comment.hidden_at is None
+        and utcnow() - comment.created_at <= COMMENT_EDIT_WINDOW
+    )
+
+
+def edit_comment(comment: Comment, user: User, body: str) -> None:
+    if not comment_editable(comment, user):
+        raise CaseError(_l("Comments can be changed by their author for 15 minutes only."), status=403)
+    comment.body = body
+    comment.edited_at = utcnow()
+    db.session.flush()
+
+
+def delete_comment(comment: Comment, user: User) -> None:
+    if not comment_editable(comment, user):
+        raise CaseError(_l("Comments can be changed by their author for 15 minutes only."), status=403)
+    case_id = comment.case_id
+    db.session.execute(delete(Notification).where(Notification.comment_id == comment.id))
+    db.session.delete(comment)
+    db.session.execute(
+        update(CaseStudy).where(CaseStudy.id == case_id).values(comment_count=CaseStudy.comment_count - 1)
+    )
+    db.session.flush()
+
+
+def hide_comment(comment: Comment, organiser: User, reason: str) -> None:
+    if not (_is_member(organiser) and organiser.is_organiser):
+        raise CaseError(_l("Only organisers can hide comments."), status=403)
+    if comment.hidden_at is not None:
+        raise CaseError(_l("This comment is already hidden."), status=409)
+    comment.hidden_at = utcnow()
+    comment.hidden_by_id = organiser.id
+    comment.hidden_reason = reason
+    db.session.flush()
+
+
+def unhide_comment(comment: Comment, organiser: User) -> None:
+    if not (_is_member(organiser) and organiser.is_organiser):
+        raise CaseError(_l("Only organisers can hide comments."), status=403)
+    if comment.hidden_at is None:
+        raise CaseError(_l("This comment is not hidden."), status=409)
+    comment.hidden_at = None
+    comment.hidden_by_id = None
+    comment.hidden_reason = None
+    db.session.flush()
+
+
+def _toggle(model, case: CaseStudy, user: User, on: bool, counter=None) -> bool:
+    """Add or remove the (case, user) row; the primary key makes "once" a database guarantee."""
+    _require_member_on_published(case, user)
+    if on:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(model).values(case_id=case.id, user_id=user.id, created_at=utcnow()))
+        except IntegrityError:
+            return False  # already there: nothing changes
+        delta = 1
+    else:
+        result = db.session.execute(delete(model).where(model.case_id == case.id, model.user_id == user.id))
+        if not result.rowcount:
+            return False
+        delta = -1
+    if counter is not None:
+        db.session.execute(update(CaseStudy).where(CaseStudy.id == case.id).values({counter: counter + delta}))
+    db.session.flush()
+    return True
+
+
+def mark_useful(case: CaseStudy, user: User, on: bool) -> bool:
+    return _toggle(UsefulMark, case, user, on, CaseStudy.useful_count)
+
+
+def bookmark(case: CaseStudy, user: User, on: bool) -> bool:
+    return _toggle(Bookmark, case, user, on)
+
+
+def reader_state(case: CaseStudy, user) -> dict:
+    """Whether the signed-in reader has marked the case useful and bookmarked it."""
+    if not _is_member(user):
+        return {"useful": False, "bookmarked": False}
+    row = db.session.execute(
+        select(
+            exists().where(UsefulMark.case_id == case.id, UsefulMark.user_id == user.id),
+            exists().where(Bookmark.case_id == case.id, Bookmark.user_id == user.id),
+        )
+    ).one()
+    return {"useful": row[0], "bookmarked": row[1]}
+
+
+@dataclass
+class CommentView:
+    """A comment as one reader sees it: hidden ones show their body only to organisers."""
+
+    comment: Comment
+    show_body: bool
+    can_edit: bool
+    can_moderate: bool
+
+
+def comment_views(case: CaseStudy, viewer) -> list[CommentView]:
+    comments = db.session.scalars(
+        select(Comment)
+        .where(Comment.case_id == case.id)
+        .options(joinedload(Comment.author))
+        .order_by(Comment.created_at, Comment.id)
+    ).unique()
+    organiser = _is_member(viewer) and viewer.is_organiser
+    return [
+        CommentView(
+            comment=comment,
+            show_body=comment.hidden_at is None or organiser,
+            can_edit=comment_editable(comment, viewer),
+            can_moderate=organiser,
+        )
+        for comment in comments
+    ]
+
+
+# -- following and "for you" -----------------------------------------------------------------------
+
+FOLLOW_TABLES = {"sector": followed_sectors, "function": followed_functions, "competence": followed_competences}
+_FOLLOW_COLUMN = {"sector": "sector_id", "function": "function_id", "competence": "competence_id"}
+_FOLLOW_MODEL = {"sector": Sector, "function": Function, "competence": Competence}
+
+
+def follows(user: User) -> dict[str, set[int]]:
+    result = {}
+    for kind, table in FOLLOW_TABLES.items():
+        column = table.c[_FOLLOW_COLUMN[kind]]
+        result[kind] = set(db.session.scalars(select(column).where(table.c.user_id == user.id)))
+    return result
+
+
+def set_follows(user: User, chosen: dict[str, list[int]]) -> None:
+    for kind, table in FOLLOW_TABLES.items():
+        ids = [term.id for term in _terms(_FOLLOW_MODEL[kind], chosen.get(kind, []))]
+        db.session.execute(delete(table).where(table.c.user_id == user.id))
+        if ids:
+            db.session.execute(insert(table), [{"user_id": user.id, _FOLLOW_COLUMN[kind]: term_id} for term_id in ids])
+    db.session.flush()
+
+
+def for_you(user: User, limit: int = 6) -> list[CaseStudy]:
+    """Published cases in what the member follows, newest first (none when they follow nothing)."""
+    sector_ids = select(followed_sectors.c.sector_id).where(followed_sectors.c.user_id == user.id)
+    function_ids = select(followed_functions.c.function_id).where(followed_functions.c.user_id == user.id)
+    competence_ids = select(followed_competences.c.competence_id).where(followed_competences.c.user_id == user.id)
+    matches_follow = or_(
+        CaseStudy.sector_id.in_(sector_ids),
+        exists().where(case_functions.c.case_id == CaseStudy.id, case_functions.c.function_id.in_(function_ids)),
+        exists().where(
+            case_competences.c.case_id == CaseStudy.id, case_competences.c.competence_id.in_(competence_ids)
+        ),
+    )
+    statement = (
+        list_options(select(CaseStudy).where(listed_condition(user), matches_follow))
+        .order_by(CaseStudy.published_at.desc(), CaseStudy.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(statement).unique())
+
+
+def recent(viewer, limit: int = 6) -> list[CaseStudy]:
+    statement = (
+        list_options(select(CaseStudy).where(listed_condition(viewer)))
+        .order_by(CaseStudy.published_at.desc(), CaseStudy.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(statement).unique())
+
+
+# -- lists and search ------------------------------------------------------------------------------
+
+# "relevance" applies to searches; without a query it means newest.
+SORTS = ("relevance", "newest", "useful", "discussed")
+
+
+def list_options(statement):
+    return statement.options(
+        joinedload(CaseStudy.sector),
+        selectinload(CaseStudy.functions),
+        selectinload(CaseStudy.competences),
+        selectinload(CaseStudy.metrics),
+        selectinload(CaseStudy.authors).joinedload(CaseAuthor.user),
+    )
+
+
+@dataclass
+class ListFilters:
+    q: str | None = None
+    sector_id: int | None = None
+    function_id: int | None = None
+    competence_id: int | None = None
+    year: int | None = None
+    language: str | None = None
+    sort: str = "relevance"
+
+
+def list_query(viewer, filters: ListFilters):
+    """The select behind the case list and the search results, and whether it is ranked by a search."""
+    statement = select(CaseStudy).where(listed_condition(viewer))
+    if filters.sector_id:
+        statement = statement.where(CaseStudy.sector_id == filters.sector_id)
+    if filters.function_id:
+        statement = statement.where(
+            exists().where(
+                case_functions.c.case_id == CaseStudy.id, case_functions.c.function_id == filters.function_id
+            )
+        )
+    if filters.competence_id:
+        statement = statement.where(
+            exists().where(
+                case_competences.c.case_id == CaseStudy.id, case_competences.c.competence_id == filters.competence_id
+            )
+        )
+    if filters.year:
+        statement = statement.where(CaseStudy.published_year == filters.year)
+    if filters.language:
+        statement = statement.where(CaseStudy.language == filters.language)
+    ranked = False
+    if filters.q:
+        matching = search.matches(filters.q)
+        if matching is None:
+            statement = statement.where(false())
+        else:
+            hits = matching.subquery()
+            statement = statement.join(hits, hits.c.case_id == CaseStudy.id)
+            if filters.sort == "relevance":
+                ranked = True
+                statement = statement.order_by(hits.c.rank, CaseStudy.id.desc())
+    if not ranked:
+        order = {
+            "relevance": (CaseStudy.published_at.desc(),),
+            "newest": (CaseStudy.published_at.desc(),),
+            "useful": (CaseStudy.useful_count.desc(), CaseStudy.published_at.desc()),
+            "discussed": (CaseStudy.comment_count.desc(), CaseStudy.published_at.desc()),
+        }[filters.sort if filters.sort in SORTS else "relevance"]
+        statement = statement.order_by(*order, CaseStudy.id.desc())
+    return list_options(statement), ranked
+
+
+def _plain_text(markdown_text: str) -> str:
+    return html.unescape(nh3.clean(str(render_markdown(markdown_text)), tags=set()))
+
+
+def snippets(cases: list[CaseStudy], query: str) -> dict[int, Markup]:
+    """A highlighted extract per case: from the summary when it matches, else from the body."""
+    terms = textsearch.query_terms(query)
+    wanted = set().union(*terms) if terms else set()
+    result = {}
+    for case in cases:
+        summary_stems = {stem for word in textsearch.words(case.summary) for stem in textsearch.stems(word)}
+        source = case.summary if summary_stems & wanted else _plain_text(case.body)
+        result[case.id] = textsearch.snippet(source, terms)
+    return result
+
+
+def published_years(viewer) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(CaseStudy.published_year)
+            .where(listed_condition(viewer), CaseStudy.published_year.is_not(None))
+            .distinct()
+            .order_by(CaseStudy.published_year.desc())
+        )
+    )
+
+
+def bookmarks_query(user: User):
+    return list_options(
+        select(CaseStudy)
+        .join(Bookmark, Bookmark.case_id == CaseStudy.id)
+        .where(Bookmark.user_id == user.id, listed_condition(user))
+        .order_by(Bookmark.created_at.desc())
+    )
+
+
+def my_cases_query(user: User):
+    return list_options(
+        select(CaseStudy)
+        .join(CaseAuthor, CaseAuthor.case_id == CaseStudy.id)
+        .where(CaseAuthor.user_id == user.id)
+        .order_by(CaseStudy.updated_at.desc())
+    )
+
+
+def moderation_queue_query():
+    return list_options(select(CaseStudy).where(CaseStudy.status == Status.SUBMITTED).order_by(CaseStudy.submitted_at))
+
+
+def revisions(case: CaseStudy) -> list[Revision]:
+    return list(
+        db.session.scalars(
+            select(Revision)
+            .where(Revision.case_id == case.id)
+            .options(joinedload(Revision.user))
+            .order_by(Revision.created_at.desc(), Revision.id.desc())
+        )
+    )
+
+
+# -- notifications and preferences -----------------------------------------------------------------
+
+
+def unread_count(user) -> int:
+    if not _is_member(user):
+        return 0
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def notifications_query(user: User):
+    return (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .options(joinedload(Notification.case), joinedload(Notification.actor))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+
+
+def mark_notifications_read(user: User) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+
+
+def preferences(user: User) -> CasePreferences:
+    return db.session.get(CasePreferences, user.id) or CasePreferences(user_id=user.id, email_on_comment=True)
+
+
+def save_preferences(user: User, email_on_comment: bool) -> None:
+    row = db.session.get(CasePreferences, user.id)
+    if row is None:
+        row = CasePreferences(user_id=user.id)
+        db.session.add(row)
+    row.email_on_comment = email_on_comment
+    db.session.flush()
+
+
+# -- what other domains show -----------------------------------------------------------------------
+
+
+def home_section():
+    from flask_login import current_user
+
+    viewer = current_user
+    followed = for_you(viewer) if _is_member(viewer) else []
+    return "cases/_home_section.html", {"for_you": followed, "recent": recent(viewer)}
+
+
+def nav_item():
+    from flask_login import current_user
+
+    user_links = []
+    if _is_member(current_user):
+        user_links = [
+            {"endpoint": "cases.mine", "label": _l("My case studies")},
+            {"endpoint": "cases.bookmarks", "label": _l("Bookmarks")},
+            {"endpoint": "cases.following", "label": _l("What I follow")},
+            {"endpoint": "cases.notifications", "label": _l("Notifications")},
+        ]
+        if current_user.is_organiser:
+            user_links.append({"endpoint": "cases.moderation", "label": _l("Moderation queue")})
+    return {
+        "endpoint": "cases.index",
+        "label": _l("Case studies"),
+        "badge": unread_count(current_user),
+        "badge_endpoint": "cases.notifications",
+        "badge_label": _l("unread notifications"),
+        "user_links": user_links,
+    }
+
+
+def personal_data(user: User) -> dict:
+    written = db.session.scalars(
+        select(CaseStudy).join(CaseAuthor, CaseAuthor.case_id == CaseStudy.id).where(CaseAuthor.user_id == user.id)
+    ).all()
+    comments = db.session.scalars(select(Comment).where(Comment.author_id == user.id)).all()
+    return {
+        "case_studies": [{"id": case.id, "title": case.title, "status": case.status} for case in written],
+        "comments": [
+            {"case_id": comment.case_id, "created_at": comment.created_at.isoformat(), "body": comment.body}
+            for comment in comments
+        ],
+        "useful_marks": list(db.session.scalars(select(UsefulMark.case_id).where(UsefulMark.user_id == user.id))),
+        "bookmarks": list(db.session.scalars(select(Bookmark.case_id).where(Bookmark.user_id == user.id))),
+        "follows": {kind: sorted(ids) for kind, ids in follows(user).items()},
+    }
