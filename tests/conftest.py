@@ -34,6 +34,19 @@ from club.config import TestingConfig
 from club.extensions import db
 from tests.helpers import counting_queries
 
+# -- the translations -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogs():
+    """Compile the catalogs as `make translations` does, so plain `pytest` sees the Italian pages too."""
+    from babel.messages.frontend import CommandLineInterface
+
+    translations = Path(club.__file__).parent / "translations"
+    if any(translations.glob("*/LC_MESSAGES/messages.po")):
+        CommandLineInterface().run(["pybabel", "--quiet", "compile", "-d", str(translations)])
+
+
 # -- the database -----------------------------------------------------------------------------------
 
 

@@ -56,6 +56,9 @@ def template(tmp_path_factory):
             "extract",
             "-F",
             str(ROOT / "babel.cfg"),
+            # Babel skips folders starting with "_" or "." by default: templates/_macros has strings.
+            "--ignore-dirs",
+            ".* ._ __pycache__ node_modules",
             "-k",
             "_l",
             "-k",

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
-from club.accounts.passwords import MAX_LENGTH
+from club.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from club.core.forms import BaseForm
 
 _email_validators = [
@@ -20,7 +20,9 @@ class SignupForm(BaseForm):
     password = PasswordField(
         _l("Password"),
         validators=[InputRequired(), Length(max=MAX_LENGTH)],
-        description=_l("At least 12 characters. A short sentence is easy to remember and hard to guess."),
+        description=_l(
+            "At least %(count)d characters. A short sentence is easy to remember and hard to guess.", count=MIN_LENGTH
+        ),
     )
     password_confirm = PasswordField(
         _l("Repeat the password"),
@@ -43,7 +45,9 @@ class NewPasswordForm(BaseForm):
     password = PasswordField(
         _l("New password"),
         validators=[InputRequired(), Length(max=MAX_LENGTH)],
-        description=_l("At least 12 characters. A short sentence is easy to remember and hard to guess."),
+        description=_l(
+            "At least %(count)d characters. A short sentence is easy to remember and hard to guess.", count=MIN_LENGTH
+        ),
     )
     password_confirm = PasswordField(
         _l("Repeat the new password"),

@@ -12,7 +12,10 @@ def init_app(app) -> None:
     hooks.register(app, "nav_items", nav_item)
     hooks.register(app, "personal_data", personal_data)
     app.jinja_env.globals.update(
-        status_label=labels.status_label, action_label=labels.action_label, field_label=labels.field_label
+        status_label=labels.status_label,
+        action_label=labels.action_label,
+        history_label=labels.history_label,
+        field_label=labels.field_label,
     )
 
 

@@ -11,8 +11,6 @@ STATUS = {
     "archived": _l("Archived"),
 }
 ACTION = {
-    "created": _l("Created"),
-    "edited": _l("Edited"),
     "submit": _l("Submit for review"),
     "resubmit": _l("Submit again"),
     "withdraw": _l("Withdraw"),
@@ -20,6 +18,18 @@ ACTION = {
     "publish": _l("Publish"),
     "archive": _l("Archive"),
     "restore": _l("Publish again"),
+}
+# What the history says happened (past tense), beside the buttons' imperatives above.
+HISTORY = {
+    "created": _l("Created"),
+    "edited": _l("Edited"),
+    "submit": _l("Submitted for review"),
+    "resubmit": _l("Submitted again"),
+    "withdraw": _l("Withdrawn"),
+    "request_changes": _l("Changes requested"),
+    "publish": _l("Published"),
+    "archive": _l("Archived"),
+    "restore": _l("Published again"),
     "cover_changed": _l("Cover image changed"),
     "cover_removed": _l("Cover image removed"),
     "attachment_added": _l("Attachment added"),
@@ -48,6 +58,10 @@ def status_label(value: str) -> str:
 
 def action_label(value: str) -> str:
     return str(ACTION.get(value, value))
+
+
+def history_label(value: str) -> str:
+    return str(HISTORY.get(value, value))
 
 
 def field_label(value: str) -> str:
