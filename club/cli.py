@@ -82,6 +82,7 @@ def demo_command(if_empty: bool) -> None:
     """Load the demo data (idempotent: existing rows are kept, nothing is duplicated)."""
     from club.accounts import demo as accounts_demo
     from club.accounts.services import count_users
+    from club.cases import demo as cases_demo
     from club.config import ProductionConfig, config_from_env
     from club.core import demo as core_demo
     from club.members import demo as members_demo
@@ -96,11 +97,14 @@ def demo_command(if_empty: bool) -> None:
             err=True,
         )
     before = count_users()
+    cases_before, _ = cases_demo.counts()
     # In the order of the domains (DESIGN.md); each domain's demo finds or creates by natural keys.
-    for loader in (core_demo.load, accounts_demo.load, members_demo.load):
+    for loader in (core_demo.load, accounts_demo.load, members_demo.load, cases_demo.load):
         loader()
     db.session.commit()
     click.echo(f"Demo data loaded: {count_users() - before} new accounts, {count_users()} in all.")
+    cases, published = cases_demo.counts()
+    click.echo(f"Case studies: {cases - cases_before} new, {cases} in all ({published} published).")
     logins = [f"{accounts_demo.ADMIN_EMAIL} (admin)"]
     logins += [f"{email} (organiser)" for email in accounts_demo.ORGANISER_EMAILS]
     logins.append(f"{members_demo.DEMO_MEMBER_EMAIL} (member)")

@@ -25,6 +25,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    # Where the site lives, for links in emails sent outside a request (CLI, scheduler).
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
     SERVER_NAME = os.environ.get("SERVER_NAME") or None
 
     # Mail: "smtp" in production, "mailbox" (files in the instance folder) in development,

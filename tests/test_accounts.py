@@ -211,11 +211,13 @@ def test_login_next_only_redirects_to_same_site_paths(client, target, expected):
 
 
 def test_suspended_member_cannot_login_and_sees_why(client):
-    make_member(email="sus@example.com", suspended=True)
+    member = make_member(email="sus@example.com", suspended=True)
+    member.suspension_reason = "Spam <script>alert(1)</script>"
+    db.session.commit()
     response = client.post(url("accounts.login"), data={"email": "sus@example.com", "password": DEFAULT_PASSWORD})
     assert response.status_code == 400
     assert "sospeso" in response.get_data(as_text=True)
-    assert "Suspended by a test" in response.get_data(as_text=True)
+    assert "Spam &lt;script&gt;alert(1)&lt;/script&gt;" in response.get_data(as_text=True)
 
 
 # -- password reset --------------------------------------------------------------------------------

@@ -31,9 +31,7 @@ def test_upgrade_matches_the_models_and_downgrade_empties(database_url, tmp_path
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "include_name": include_name}
-            )
+            context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
             differences = compare_metadata(context, db.metadata)
         assert differences == [], differences
         downgrade(revision="base")

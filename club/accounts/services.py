@@ -5,7 +5,8 @@ Services flush; the request (or the CLI command) commits.
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +15,7 @@ from club.accounts import passwords, tokens
 from club.accounts.models import Role, User
 from club.core.mail import send_template
 from club.core.timeutil import utcnow
+from club.core.urls import external_url
 from club.extensions import db
 
 VERIFY = "verify-email"
@@ -61,7 +63,7 @@ def load_session_user(session_id: str) -> User | None:
 
 
 def _external(endpoint: str, **values) -> str:
-    return url_for(endpoint, _external=True, **values)
+    return external_url(endpoint, **values)
 
 
 # -- sign-up and verification ---------------------------------------------------------------------
@@ -162,8 +164,10 @@ def authenticate(email: str, password: str) -> User:
     if not passwords.verify_password(user.password_hash, password):
         raise LoginRefused(_l("Wrong email address or password."))
     if user.suspended_at is not None:
+        # Eager gettext: the reason is text typed by an organiser, and a lazy string would reach the
+        # page as markup with the reason unescaped.
         raise LoginRefused(
-            _l(
+            gettext(
                 "Your account is suspended: %(reason)s. Write to the organisers if you think this is a mistake.",
                 reason=user.suspension_reason or "-",
             )

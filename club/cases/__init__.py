@@ -16,6 +16,7 @@ def init_app(app) -> None:
         action_label=labels.action_label,
         history_label=labels.history_label,
         field_label=labels.field_label,
+        change_value=labels.change_value,
     )
 
 

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from xml.etree import ElementTree as ET  # noqa: S405 - we write XML, we never parse it here
 
 from club.cases.models import CaseStudy
 from club.core.markdown import render_markdown
 
 ATOM = "http://www.w3.org/2005/Atom"
+# Characters XML 1.0 forbids: ElementTree writes them as they are and the whole feed stops parsing.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _text(parent, tag: str, value: str, **attributes) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
-    element.text = value
+    element.text = _NOT_XML.sub("", value)
     return element
+
+
+def entry_updated(case: CaseStudy):
+    """When an entry last changed: its last edit, or its publication when that came later."""
+    return max(case.updated_at, case.published_at)
 
 
 def build(
@@ -33,7 +41,7 @@ def build(
         _text(entry, "id", link)
         _text(entry, "title", case.title)
         _text(entry, "published", case.published_at.isoformat())
-        _text(entry, "updated", max(case.updated_at, case.published_at).isoformat())
+        _text(entry, "updated", entry_updated(case).isoformat())
         ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": link, "type": "text/html"})
         for author in case.authors:
             person = ET.SubElement(entry, f"{{{ATOM}}}author")

@@ -41,7 +41,9 @@ class MetricForm(BaseForm):
     class Meta:
         csrf = False
 
-    name = StringField(_l("Indicator"), validators=[Optional(), Length(max=80)])
+    # No Optional() here: it would stop the chain before validate_name, and a row with values but
+    # no name would be dropped without a word.
+    name = StringField(_l("Indicator"), validators=[Length(max=80)])
     before = StringField(_l("Before"), validators=[Optional(), Length(max=20)])
     after = StringField(_l("After"), validators=[Optional(), Length(max=20)])
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=20)])
@@ -104,6 +106,20 @@ class CaseForm(BaseForm):
         validators=[Optional(), Length(max=2000)],
         description=_l("The email addresses of the members who wrote it with you, one per line. They may edit it."),
     )
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs) -> None:
+        formdata = self.meta.wrap_formdata(self, formdata)
+        # FieldList silently drops the rows beyond max_entries: count what was sent, to refuse it.
+        sent = self.metrics._extract_indices(self.metrics.name, formdata) if formdata else ()
+        self._metric_rows_sent = len(set(sent))
+        super().process(formdata, obj, data, extra_filters, **kwargs)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self._metric_rows_sent > METRIC_ROWS:
+            self.form_errors.append(_l("At most %(count)d metrics.", count=METRIC_ROWS))
+            valid = False
+        return valid
 
     def set_choices(self, sectors, functions, competences) -> None:
         self.sector.choices = [("", _l("Choose a sector")), *sectors]

@@ -1,4 +1,5 @@
 """The words the pages use for statuses, actions and fields of a case study."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -66,3 +67,12 @@ def history_label(value: str) -> str:
 
 def field_label(value: str) -> str:
     return str(FIELD.get(value, value))
+
+
+def change_value(value) -> str:
+    """A before/after value of the history, as text: lists joined, nothing as a dash."""
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)

@@ -78,7 +78,7 @@ class CaseStudy(db.Model):
     language: Mapped[str] = mapped_column(String(2), default="it", index=True)
     visibility: Mapped[str] = mapped_column(String(10), default=CaseVisibility.MEMBERS.value)
     status: Mapped[str] = mapped_column(String(20), default=Status.DRAFT.value)
-    cover_filename: Mapped[str | None] = mapped_column(String(80))
+    cover_filename: Mapped[str | None] = mapped_column(String(80), unique=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -154,6 +154,11 @@ class Metric(db.Model):
 
 class Attachment(db.Model):
     __tablename__ = "case_attachments"
+    # At most five per case, as a database guarantee: each takes one of five numbered slots.
+    __table_args__ = (
+        CheckConstraint("slot >= 0 AND slot < 5", name="slot_in_range"),
+        UniqueConstraint("case_id", "slot", name="uq_case_attachments_case_slot"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_studies.id", ondelete="CASCADE"), index=True)
@@ -163,6 +168,7 @@ class Attachment(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    slot: Mapped[int] = mapped_column(Integer)
 
     case: Mapped[CaseStudy] = relationship(back_populates="attachments")
 

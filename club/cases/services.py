@@ -5,14 +5,13 @@ Services flush; the request commits once at its end.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-import html
-
 import nh3
-from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import delete, exists, false, func, insert, or_, select, update
@@ -45,6 +44,7 @@ from club.core.mail import send_template
 from club.core.markdown import render_markdown
 from club.core.models import Competence, Function, Sector
 from club.core.timeutil import utcnow
+from club.core.urls import external_url
 from club.extensions import db
 
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
@@ -173,7 +173,9 @@ def _coauthors(emails: list[str], owner_id: int) -> list[User]:
     known = {user.email for user in users}
     missing = [email for email in normalised if email not in known]
     if missing:
-        raise CaseError(_l("No member uses this address: %(email)s", email=missing[0]), field="coauthors")
+        # gettext, not lazy_gettext: a lazy string is Markup to Jinja (flask_babel's LazyString.__html__
+        # returns it unescaped), and this message carries what the member typed.
+        raise CaseError(_("No member uses this address: %(email)s", email=missing[0]), field="coauthors")
     by_email = {user.email: user for user in users}
     return [by_email[email] for email in normalised if by_email[email].id != owner_id]
 
@@ -190,7 +192,7 @@ def _snapshot(case: CaseStudy) -> dict:
         "language": case.language,
         "visibility": case.visibility,
         "metrics": [_metric_text(metric) for metric in case.metrics],
-        "coauthors": [author.user_id for author in case.authors[1:]],
+        "coauthors": [db.session.get(User, author.user_id).public_name for author in case.authors[1:]],
     }
 
 
@@ -293,21 +295,32 @@ def remove_cover(case: CaseStudy, editor: User) -> None:
 def add_attachment(case: CaseStudy, editor: User, stream, original_name: str | None) -> Attachment:
     if not can_edit(case, editor):
         raise CaseError(_l("You cannot edit this case study now."), status=403)
-    if len(case.attachments) >= files.MAX_ATTACHMENTS:
-        raise CaseError(
-            _l("A case study can have at most %(count)d attachments.", count=files.MAX_ATTACHMENTS),
-            status=409,
-            field="file",
-        )
+    too_many = CaseError(
+        _l("A case study can have at most %(count)d attachments.", count=files.MAX_ATTACHMENTS),
+        status=409,
+        field="file",
+    )
+    free_slots = sorted(set(range(files.MAX_ATTACHMENTS)) - {item.slot for item in case.attachments})
+    if not free_slots:
+        raise too_many
     data = stream.read(files.MAX_ATTACHMENT_BYTES + 1)
     content_type, extension = files.check_attachment(data)
     attachment = Attachment(
+        case_id=case.id,
+        slot=free_slots[0],
         stored_name=files.store(files.ATTACHMENT_KIND, case.id, extension, data),
         original_name=files.safe_filename(original_name, extension),
         content_type=content_type,
         size=len(data),
         uploaded_by_id=editor.id,
     )
+    try:
+        # The (case, slot) unique constraint settles two uploads racing for the last place.
+        with db.session.begin_nested():
+            db.session.add(attachment)
+    except IntegrityError as error:
+        storage.delete(files.ATTACHMENT_KIND, attachment.stored_name)
+        raise too_many from error
     case.attachments.append(attachment)
     _record(case, editor, "attachment_added", {"attachment": {"from": None, "to": attachment.original_name}})
     db.session.flush()
@@ -344,6 +357,7 @@ def transition(case: CaseStudy, actor: User, action: str, comment: str | None = 
     if action == "request_changes" and not (comment or "").strip():
         raise CaseError(_l("Say what should change: the authors read it."), field="comment")
     now = utcnow()
+    previous = case.status
     case.status = target
     if action in ("submit", "resubmit"):
         case.submitted_at = now
@@ -357,8 +371,9 @@ def transition(case: CaseStudy, actor: User, action: str, comment: str | None = 
         case.archived_at = now
     if action == "restore":
         case.archived_at = None
-    _record(case, actor, action, {"status": {"from": _previous(action), "to": target}}, comment)
-    search.index_case(case)
+    _record(case, actor, action, {"status": {"from": previous, "to": target}}, comment)
+    if Status.PUBLISHED in (previous, target):
+        search.index_case(case)
     db.session.flush()
     if action == "request_changes":
         _email_authors(case, "changes_requested", _l("Changes requested for your case study"), comment=comment)
@@ -366,12 +381,8 @@ def transition(case: CaseStudy, actor: User, action: str, comment: str | None = 
         _email_authors(case, "case_published", _l("Your case study is published"))
 
 
-def _previous(action: str) -> str:
-    return "/".join(sorted(workflow.TRANSITIONS[action].sources))
-
-
 def _email_authors(case: CaseStudy, template: str, subject, **context) -> None:
-    url = url_for("cases.detail", case_id=case.id, _external=True)
+    url = external_url("cases.detail", case_id=case.id)
     for author in case.authors:
         user = author.user
         if user.is_active and user.is_verified:
@@ -408,9 +419,7 @@ def add_comment(case: CaseStudy, author: User, body: str) -> Comment:
     _require_member_on_published(case, author)
     comment = Comment(case_id=case.id, author_id=author.id, body=body)
     db.session.add(comment)
-    db.session.execute(
-        update(CaseStudy).where(CaseStudy.id == case.id).values(comment_count=CaseStudy.comment_count + 1)
-    )
+    _count_comment(case.id, +1)
     db.session.flush()
     _notify_authors_of_comment(case, comment, author)
     return comment
@@ -426,7 +435,7 @@ def _notify_authors_of_comment(case: CaseStudy, comment: Comment, commenter: Use
             select(CasePreferences).where(CasePreferences.user_id.in_([user.id for user in recipients]))
         )
     }
-    url = url_for("cases.detail", case_id=case.id, _external=True, _anchor=f"comment-{comment.id}")
+    url = external_url("cases.detail", case_id=case.id, _anchor=f"comment-{comment.id}")
     for user in recipients:
         db.session.add(
             Notification(user_id=user.id, kind="comment", case_id=case.id, comment_id=comment.id, actor_id=commenter.id)
@@ -469,10 +478,14 @@ def delete_comment(comment: Comment, user: User) -> None:
     case_id = comment.case_id
     db.session.execute(delete(Notification).where(Notification.comment_id == comment.id))
     db.session.delete(comment)
-    db.session.execute(
-        update(CaseStudy).where(CaseStudy.id == case_id).values(comment_count=CaseStudy.comment_count - 1)
-    )
+    _count_comment(case_id, -1)
     db.session.flush()
+
+
+def _count_comment(case_id: int, delta: int) -> None:
+    db.session.execute(
+        update(CaseStudy).where(CaseStudy.id == case_id).values(comment_count=CaseStudy.comment_count + delta)
+    )
 
 
 def hide_comment(comment: Comment, organiser: User, reason: str) -> None:
@@ -483,6 +496,8 @@ def hide_comment(comment: Comment, organiser: User, reason: str) -> None:
     comment.hidden_at = utcnow()
     comment.hidden_by_id = organiser.id
     comment.hidden_reason = reason
+    # The counter counts what readers see.
+    _count_comment(comment.case_id, -1)
     db.session.flush()
 
 
@@ -494,6 +509,7 @@ def unhide_comment(comment: Comment, organiser: User) -> None:
     comment.hidden_at = None
     comment.hidden_by_id = None
     comment.hidden_reason = None
+    _count_comment(comment.case_id, +1)
     db.session.flush()
 
 
@@ -823,7 +839,6 @@ def nav_item():
         "label": _l("Case studies"),
         "badge": unread_count(current_user),
         "badge_endpoint": "cases.notifications",
-        "badge_label": _l("unread notifications"),
         "user_links": user_links,
     }
 

@@ -282,7 +282,12 @@ def cover(name: str):
     case = db.session.scalar(select(CaseStudy).where(CaseStudy.cover_filename == name))
     if case is None or not services.can_view(case, current_user):
         abort(404)
-    return storage.send(files.COVER_KIND, name, mimetype="image/webp", max_age=7 * 24 * 3600)
+    response = storage.send(files.COVER_KIND, name, mimetype="image/webp", max_age=7 * 24 * 3600)
+    if not services.can_view(case, None):
+        # Only what anyone may see goes into shared caches (drafts, members-only cases stay private).
+        response.cache_control.public = False
+        response.cache_control.private = True
+    return response
 
 
 @bp.post("/<int:case_id>/attachments")
@@ -330,7 +335,8 @@ def attachment(case_id: int, attachment_id: int):
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store" if case.visibility != "public" else "public, max-age=300"
+    # Shared caches get only what anyone may download: a published, public case's files.
+    response.headers["Cache-Control"] = "public, max-age=300" if services.can_view(case, None) else "private, no-store"
     return response
 
 
@@ -550,7 +556,7 @@ def _feed_response(title: str, cases: list[CaseStudy], self_url: str):
         site_url=url_for("cases.index", _external=True),
         cases=cases,
         case_url=lambda case: url_for("cases.detail", case_id=case.id, _external=True),
-        updated=max((case.updated_at for case in cases), default=utcnow()),
+        updated=max((feeds.entry_updated(case) for case in cases), default=utcnow()),
     )
     response = make_response(body)
     response.mimetype = "application/atom+xml"

@@ -3,6 +3,7 @@
 Nothing of the uploaded file survives but its pixels: no EXIF, no GPS position, no comments, no
 second image hidden after the first.
 """
+
 from __future__ import annotations
 
 import io

@@ -3,6 +3,7 @@
 Both search engines (SQLite FTS5, PostgreSQL) index and query the same normalised terms, so that
 "clienti" finds "cliente" and "qualita" finds "qualità" identically on both.
 """
+
 from __future__ import annotations
 
 import re
@@ -68,4 +69,4 @@ def snippet(text: str, query: list[frozenset[str]], width: int = 30) -> Markup:
         parts.append(Markup("<mark>%s</mark>") % piece if i in matches else piece)
     prefix = "… " if start_word else ""
     suffix = " …" if end_word < len(word_positions) else ""
-    return Markup(prefix) + Markup("").join(parts) + Markup(suffix)
+    return escape(prefix) + Markup("").join(parts) + escape(suffix)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import current_app, has_request_context, url_for
+
 
 def safe_next(target: str | None, fallback: str) -> str:
     """Return target when it is a path on this site, else fallback.
@@ -19,3 +21,15 @@ def safe_next(target: str | None, fallback: str) -> str:
     if parts.scheme or parts.netloc:
         return fallback
     return target
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL for emails: from the request when there is one, else from SITE_URL.
+
+    The CLI and the scheduler have no request, and SERVER_NAME would also restrict routing to one
+    host name; SITE_URL says where the site lives without that side effect.
+    """
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context("/", base_url=current_app.config["SITE_URL"]):
+        return url_for(endpoint, _external=True, **values)

@@ -1,4 +1,5 @@
 """Avatars: square WebP pictures made by club.core.images, kept in the "avatars" storage folder."""
+
 from __future__ import annotations
 
 from club.core import images, storage

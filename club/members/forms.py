@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -73,7 +74,8 @@ class ProfileForm(BaseForm):
             parts = urlsplit(link)
             if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > 300:
                 raise ValidationError(
-                    _l("Not a web address starting with http:// or https://: %(link)s", link=link[:80])
+                    # Eager gettext: a lazy string would reach the page as markup, the link unescaped.
+                    gettext("Not a web address starting with http:// or https://: %(link)s", link=link[:80])
                 )
 
 

@@ -185,6 +185,12 @@ def delete_account():
             return _render_data(delete_form=form, status=error.status)
         logout_user()
         session.clear()
-        flash(_("Your account has been deleted and your personal data erased. Thank you for having been part of the club."), "info")  # noqa: E501
+        flash(
+            _(
+                "Your account has been deleted and your personal data erased. "
+                "Thank you for having been part of the club."
+            ),
+            "info",
+        )
         return redirect(url_for("core.home"))
     return _render_data(delete_form=form, status=400)

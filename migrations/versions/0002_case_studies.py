@@ -81,7 +81,8 @@ def upgrade():
     sa.CheckConstraint('useful_count >= 0 AND comment_count >= 0', name=op.f('ck_case_studies_counts_not_negative')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_case_studies_created_by_id_users'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['sector_id'], ['sectors.id'], name=op.f('fk_case_studies_sector_id_sectors'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_studies'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_studies')),
+    sa.UniqueConstraint('cover_filename', name=op.f('uq_case_studies_cover_filename')),
     )
     with op.batch_alter_table('case_studies', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_studies_created_by_id'), ['created_by_id'], unique=False)
@@ -131,6 +132,9 @@ def upgrade():
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', club.core.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('slot', sa.Integer(), nullable=False),
+    sa.CheckConstraint('slot >= 0 AND slot < 5', name=op.f('ck_case_attachments_slot_in_range')),
+    sa.UniqueConstraint('case_id', 'slot', name='uq_case_attachments_case_slot'),
     sa.ForeignKeyConstraint(['case_id'], ['case_studies.id'], name=op.f('fk_case_attachments_case_id_case_studies'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_case_attachments_uploaded_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_attachments')),

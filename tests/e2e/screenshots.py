@@ -22,11 +22,24 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-ANONYMOUS_PAGES = {"home": "/", "login": "/account/login", "signup": "/account/signup", "404": "/no-such-page"}
+ANONYMOUS_PAGES = {
+    "home": "/",
+    "login": "/account/login",
+    "signup": "/account/signup",
+    "404": "/no-such-page",
+    "cases": "/cases/",
+}
 MEMBER_PAGES = {
     "home-member": "/",
     "directory": "/members/",
     "profile": "/members/10",
+    "cases-member": "/cases/",
+    "case": "/cases/1",
+    "search": "/cases/?q=clienti+reclami",
+    "case-new": "/cases/new",
+    "case-mine": "/cases/mine",
+    "following": "/cases/following",
+    "notifications": "/cases/notifications",
     "edit-profile": "/members/me/edit",
     "settings": "/account/settings",
     "data": "/members/me/data",
