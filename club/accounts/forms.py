@@ -14,20 +14,27 @@ _email_validators = [
 ]
 
 
-class SignupForm(BaseForm):
-    email = EmailField(_l("Email address"), validators=_email_validators)
-    display_name = StringField(_l("Name shown to other members"), validators=[InputRequired(), Length(min=2, max=80)])
-    password = PasswordField(
-        _l("Password"),
+def _new_password(label) -> PasswordField:
+    return PasswordField(
+        label,
         validators=[InputRequired(), Length(max=MAX_LENGTH)],
         description=_l(
             "At least %(count)d characters. A short sentence is easy to remember and hard to guess.", count=MIN_LENGTH
         ),
     )
-    password_confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[InputRequired(), EqualTo("password", message=_l("The two passwords do not match."))],
+
+
+def _password_again(label) -> PasswordField:
+    return PasswordField(
+        label, validators=[InputRequired(), EqualTo("password", message=_l("The two passwords do not match."))]
     )
+
+
+class SignupForm(BaseForm):
+    email = EmailField(_l("Email address"), validators=_email_validators)
+    display_name = StringField(_l("Name shown to other members"), validators=[InputRequired(), Length(min=2, max=80)])
+    password = _new_password(_l("Password"))
+    password_confirm = _password_again(_l("Repeat the password"))
 
 
 class LoginForm(BaseForm):
@@ -42,17 +49,8 @@ class EmailOnlyForm(BaseForm):
 
 
 class NewPasswordForm(BaseForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[InputRequired(), Length(max=MAX_LENGTH)],
-        description=_l(
-            "At least %(count)d characters. A short sentence is easy to remember and hard to guess.", count=MIN_LENGTH
-        ),
-    )
-    password_confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[InputRequired(), EqualTo("password", message=_l("The two passwords do not match."))],
-    )
+    password = _new_password(_l("New password"))
+    password_confirm = _password_again(_l("Repeat the new password"))
 
 
 class ChangePasswordForm(NewPasswordForm):

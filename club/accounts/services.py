@@ -107,16 +107,29 @@ def register(email: str, display_name: str, password: str, locale: str | None) -
     return user
 
 
+def _send_link(user: User, to: str, template: str, subject, endpoint: str, token: str, max_age_key: str) -> None:
+    """An email with a signed link, telling for how many hours it works."""
+    send_template(
+        to,
+        template,
+        subject,
+        user.locale,
+        user=user,
+        url=_external(endpoint, token=token),
+        hours=current_app.config[max_age_key] // 3600,
+    )
+
+
 def send_verification(user: User) -> None:
     token = tokens.make_token(VERIFY, {"u": user.id, "e": user.email})
-    send_template(
+    _send_link(
+        user,
         user.email,
         "verify_email",
         _l("Confirm your email address"),
-        user.locale,
-        user=user,
-        url=_external("accounts.verify_email", token=token),
-        hours=current_app.config["VERIFY_TOKEN_MAX_AGE"] // 3600,
+        "accounts.verify_email",
+        token,
+        "VERIFY_TOKEN_MAX_AGE",
     )
 
 
@@ -193,14 +206,14 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         return
     token = tokens.make_token(RESET, {"u": user.id, "h": tokens.fingerprint(user.password_hash)})
-    send_template(
+    _send_link(
+        user,
         user.email,
         "reset_password",
         _l("Reset your password"),
-        user.locale,
-        user=user,
-        url=_external("accounts.reset_password", token=token),
-        hours=current_app.config["RESET_TOKEN_MAX_AGE"] // 3600,
+        "accounts.reset_password",
+        token,
+        "RESET_TOKEN_MAX_AGE",
     )
 
 
@@ -250,14 +263,14 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
         raise AccountError(_l("This is already your email address."), field="new_email")
     token = tokens.make_token(CHANGE_EMAIL, {"u": user.id, "old": user.email, "new": new_email})
     # The link goes to the new address (proving it); if that address is taken, the confirmation fails.
-    send_template(
+    _send_link(
+        user,
         new_email,
         "confirm_email_change",
         _l("Confirm your new email address"),
-        user.locale,
-        user=user,
-        url=_external("accounts.confirm_email_change", token=token),
-        hours=current_app.config["EMAIL_CHANGE_TOKEN_MAX_AGE"] // 3600,
+        "accounts.confirm_email_change",
+        token,
+        "EMAIL_CHANGE_TOKEN_MAX_AGE",
     )
     send_template(
         user.email,
