@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, g, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from sqlalchemy.orm import configure_mappers
 
 from club.config import config_from_env
@@ -46,6 +46,11 @@ def create_app(config=None, instance_path: str | None = None) -> Flask:
     from club.cli import register_cli
 
     register_cli(app)
+    if os.environ.get("CLUB_RUN_SCHEDULER") == "1" and not app.testing:
+        # Development only (`make run` sets it for the server): the jobs in a thread of this process.
+        from club.core import scheduler
+
+        scheduler.build(app, blocking=False).start()
     return app
 
 
@@ -72,10 +77,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from club import accounts, cases, core, members
+    from club import accounts, cases, core, events, members
 
     # In the layer order of DESIGN.md; each domain's init_app registers what it offers the others.
-    for domain, prefix in ((core, None), (accounts, "/account"), (members, "/members"), (cases, "/cases")):
+    for domain, prefix in ((core, None), (accounts, "/account"), (members, "/members"), (cases, "/cases"),
+                           (events, "/events")):
         app.register_blueprint(domain.bp, url_prefix=prefix)
         if hasattr(domain, "init_app"):
             domain.init_app(app)
@@ -115,6 +121,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["time"] = lambda value, fmt="short": format_time(value, fmt) if value else ""
     app.jinja_env.filters["initials"] = initials
     app.jinja_env.filters["colour_index"] = colour_index
     app.jinja_env.filters["number"] = lambda value: format_decimal(value) if value is not None else ""

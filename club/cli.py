@@ -20,6 +20,23 @@ def register_cli(app: Flask) -> None:
     # Plain click commands with with_appcontext: the same as declaring them with @app.cli.command.
     app.cli.add_command(create_admin_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(scheduler_command)
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run every job once now and exit, instead of running on schedule.")
+@with_appcontext
+def scheduler_command(once: bool) -> None:
+    """Run the scheduled jobs (reminders, digests...): ONE such process per site."""
+    from club.core import scheduler
+
+    app = current_app._get_current_object()
+    if once:
+        for job_id, result in scheduler.run_once(app).items():
+            click.echo(f"{job_id}: {result}")
+        return
+    click.echo("Scheduler running; Ctrl-C stops it.")
+    scheduler.build(app, blocking=True).start()
 
 
 def _in_english(command):

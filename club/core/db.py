@@ -26,7 +26,7 @@ def configure_engine_events(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection):
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        mode = connection.get_execution_options().get("sqlite_begin") or _sqlite_begin_mode()
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -46,3 +46,11 @@ HAND_MADE_PREFIXES = ("fts_", "ix_fts_")
 
 def include_name(name, type_, parent_names) -> bool:
     return not (name or "").startswith(HAND_MADE_PREFIXES)
+
+
+def _sqlite_begin_mode() -> str:
+    """Writing requests take SQLite's write lock at BEGIN (IMMEDIATE), so two of them never read the
+    same state and then both write: the second waits (busy_timeout) instead of failing or racing."""
+    if has_request_context() and not getattr(g, "_club_read_only", True):
+        return "IMMEDIATE"
+    return "DEFERRED"

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required, logout_user
 from club.accounts.forms import SuspendForm
 from club.accounts.models import User
 from club.accounts.services import AccountError
+from club.core import hooks
 from club.core.forms import EmptyForm, add_error
 from club.core.models import Competence, Function, Sector
 from club.core.taxonomy import choices
@@ -60,7 +61,10 @@ def profile(user_id: int):
     if not services.can_view_profile(user, current_user):
         abort(404)
     card = services.card_for(user, current_user)
-    return render_template("members/profile.html", card=card, suspend_form=SuspendForm(formdata=None))
+    sections = hooks.collect("profile_sections", user)
+    return render_template(
+        "members/profile.html", card=card, sections=sections, suspend_form=SuspendForm(formdata=None)
+    )
 
 
 def _render_edit(form: ProfileForm | None = None, avatar_form: AvatarForm | None = None, status: int = 200):
