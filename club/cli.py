@@ -102,6 +102,7 @@ def demo_command(if_empty: bool) -> None:
     from club.cases import demo as cases_demo
     from club.config import ProductionConfig, config_from_env
     from club.core import demo as core_demo
+    from club.events import demo as events_demo
     from club.members import demo as members_demo
 
     if if_empty and count_users():
@@ -115,13 +116,19 @@ def demo_command(if_empty: bool) -> None:
         )
     before = count_users()
     cases_before, _ = cases_demo.counts()
+    weeks_before = events_demo.counts()[0]
     # In the order of the domains (DESIGN.md); each domain's demo finds or creates by natural keys.
-    for loader in (core_demo.load, accounts_demo.load, members_demo.load, cases_demo.load):
+    for loader in (core_demo.load, accounts_demo.load, members_demo.load, cases_demo.load, events_demo.load):
         loader()
     db.session.commit()
     click.echo(f"Demo data loaded: {count_users() - before} new accounts, {count_users()} in all.")
     cases, published = cases_demo.counts()
     click.echo(f"Case studies: {cases - cases_before} new, {cases} in all ({published} published).")
+    weeks, sessions, registrations, ratings = events_demo.counts()
+    click.echo(
+        f"Event weeks: {weeks - weeks_before} new, {weeks} in all "
+        f"({sessions} sessions, {registrations} registrations, {ratings} ratings)."
+    )
     logins = [f"{accounts_demo.ADMIN_EMAIL} (admin)"]
     logins += [f"{email} (organiser)" for email in accounts_demo.ORGANISER_EMAILS]
     logins.append(f"{members_demo.DEMO_MEMBER_EMAIL} (member)")

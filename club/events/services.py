@@ -14,8 +14,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from club.accounts.models import User
+from club.cases import services as case_services
 from club.cases.models import CaseStudy, Status
 from club.core import storage
 from club.core.mail import send_template
@@ -171,15 +173,18 @@ def _check_session(week: EventWeek, data: SessionInput, session_id: int | None) 
     if not data.room and not data.online_url:
         raise EventError(_l("Give a room or an online link."), field="room")
     if data.room:
-        clash = db.session.scalar(
-            select(EventSession.title).where(
+        # Room names are compared in Python: SQLite's lower() folds ASCII letters only ("SALA CITTÀ").
+        overlapping = db.session.execute(
+            select(EventSession.title, EventSession.room).where(
                 EventSession.week_id == week.id,
-                func.lower(EventSession.room) == data.room.lower(),
+                EventSession.room.is_not(None),
                 EventSession.starts_at < ends_at,
                 EventSession.ends_at > starts_at,
                 EventSession.id != (session_id or 0),
             )
-        )
+        ).all()
+        room = data.room.casefold()
+        clash = next((title for title, other_room in overlapping if other_room.casefold() == room), None)
         if clash:
             raise EventError(
                 _l("The room is taken at that time by “%(title)s”.", title=clash), status=409, field="room"
@@ -214,6 +219,13 @@ def _speakers(data: SessionInput) -> list[Speaker]:
         [speaker for speaker in speakers if speaker.user_id]
     ):
         raise EventError(_l("A member is listed twice among the speakers."), field="speakers")
+    guests = [
+        (speaker.guest_name.casefold(), (speaker.guest_organisation or "").casefold())
+        for speaker in speakers
+        if speaker.user_id is None
+    ]
+    if len(set(guests)) != len(guests):
+        raise EventError(_l("A guest is listed twice among the speakers."), field="speakers")
     return speakers
 
 
@@ -238,7 +250,7 @@ def save_session(week: EventWeek, event_session: EventSession | None, data: Sess
         else []
     )
     if len(cases) != len(set(data.case_ids)):
-        raise EventError(_l("Link only published case studies."), field="case_ids")
+        raise EventError(_l("Link only published case studies."), field="cases")
     if event_session is None:
         event_session = EventSession(week=week)
         db.session.add(event_session)
@@ -278,6 +290,14 @@ def get_session(session_id: int) -> EventSession | None:
 
 def can_view_session(event_session: EventSession, viewer) -> bool:
     return can_view_week(event_session.week, viewer)
+
+
+def hide_unviewable_cases(event_session: EventSession, viewer) -> None:
+    """Keep in the loaded session, for its page, only the linked cases the viewer may see (a members-only
+    case hidden from visitors, one unpublished since it was linked). Nothing changes in the database."""
+    visible = [case for case in event_session.cases if case_services.can_view(case, viewer)]
+    if len(visible) != len(event_session.cases):
+        set_committed_value(event_session, "cases", visible)
 
 
 def programme(week: EventWeek, *, theme: str | None = None, kind: str | None = None) -> list[tuple[date, list]]:
@@ -364,7 +384,9 @@ def register(event_session: EventSession, user: User, now: datetime | None = Non
         raise EventError(_l("Registration closed when the session started."), status=409)
     if registration_of(event_session, user) is not None:
         raise EventError(_l("You are already registered for this session."), status=409)
-    for _attempt in range(3):
+    # A lost race for a seat means another member's seat was committed meanwhile (PostgreSQL raises the
+    # violation only once the other transaction commits), so the places bound the retries needed.
+    for _attempt in range(min(event_session.capacity or 100, 100) + 2):
         registration = Registration(session_id=event_session.id, user_id=user.id, seat=_free_seat(event_session))
         try:
             with db.session.begin_nested():

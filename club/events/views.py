@@ -93,6 +93,7 @@ def cover(name: str):
 @bp.get("/sessions/<int:session_id>")
 def session_detail(session_id: int):
     event_session = _session_or_404(session_id)
+    services.hide_unviewable_cases(event_session, current_user)
     registration = services.registration_of(event_session, current_user)
     feedback = services.feedback_of(event_session, current_user)
     rating_form = RatingForm(formdata=None)
