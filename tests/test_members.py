@@ -404,3 +404,26 @@ def test_visible_values_is_a_pure_filter():
     }
     assert services.visible_values(user, profile, services.MEMBER)["links"] == ["https://a.example"]
     assert services.visible_values(user, profile, services.OWNER)["bio"] == "Bio"
+
+
+def test_a_replaced_avatar_file_goes_only_when_the_change_is_committed(client, app):
+    from pathlib import Path
+
+    member = make_member()
+    login(client, member)
+    _upload(client, _image_bytes())
+    first = db.session.get(Profile, member.id).avatar_filename
+    folder = Path(app.instance_path) / "uploads" / "avatars"
+    assert (folder / first).exists()
+
+    from club.members import services as member_services
+
+    user = db.session.get(User, member.id)
+    member_services.remove_avatar(user)
+    assert (folder / first).exists()  # not yet: the change is not committed
+    db.session.rollback()
+    assert (folder / first).exists()  # rolled back: the row still points at it, the file stays
+    db.session.refresh(user)
+    member_services.remove_avatar(user)
+    db.session.commit()
+    assert not (folder / first).exists()

@@ -279,14 +279,14 @@ def set_cover(case: CaseStudy, editor: User, stream) -> None:
     case.cover_filename = files.store(files.COVER_KIND, case.id, "webp", image)
     _record(case, editor, "cover_changed")
     db.session.flush()
-    storage.delete(files.COVER_KIND, old)
+    storage.delete_after_commit(files.COVER_KIND, old)
 
 
 def remove_cover(case: CaseStudy, editor: User) -> None:
     if not can_edit(case, editor):
         raise CaseError(_l("You cannot edit this case study now."), status=403)
     if case.cover_filename:
-        storage.delete(files.COVER_KIND, case.cover_filename)
+        storage.delete_after_commit(files.COVER_KIND, case.cover_filename)
         case.cover_filename = None
         _record(case, editor, "cover_removed")
         db.session.flush()
@@ -319,7 +319,7 @@ def add_attachment(case: CaseStudy, editor: User, stream, original_name: str | N
         with db.session.begin_nested():
             db.session.add(attachment)
     except IntegrityError as error:
-        storage.delete(files.ATTACHMENT_KIND, attachment.stored_name)
+        storage.delete(files.ATTACHMENT_KIND, attachment.stored_name)  # its row never existed
         raise too_many from error
     case.attachments.append(attachment)
     _record(case, editor, "attachment_added", {"attachment": {"from": None, "to": attachment.original_name}})
@@ -336,7 +336,7 @@ def remove_attachment(case: CaseStudy, editor: User, attachment_id: int) -> None
     case.attachments.remove(attachment)
     _record(case, editor, "attachment_removed", {"attachment": {"from": attachment.original_name, "to": None}})
     db.session.flush()
-    storage.delete(files.ATTACHMENT_KIND, attachment.stored_name)
+    storage.delete_after_commit(files.ATTACHMENT_KIND, attachment.stored_name)
 
 
 # -- the workflow ----------------------------------------------------------------------------------
@@ -402,7 +402,7 @@ def delete_case(case: CaseStudy, actor: User) -> None:
     db.session.delete(case)
     db.session.flush()
     for kind, name in stored:
-        storage.delete(kind, name)
+        storage.delete_after_commit(kind, name)
 
 
 # -- discussion ------------------------------------------------------------------------------------

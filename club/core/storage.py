@@ -9,6 +9,10 @@ import secrets
 from pathlib import Path
 
 from flask import current_app, send_from_directory
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import event
+
+from club.extensions import db
 
 
 def _folder(kind: str) -> Path:
@@ -33,3 +37,27 @@ def delete(kind: str, name: str | None) -> None:
 def send(kind: str, name: str, **kwargs):
     """A response with the file (404 when it does not exist); kwargs go to send_from_directory."""
     return send_from_directory(_folder(kind), name, **kwargs)
+
+
+# Files replaced or removed by a request go only once the database has committed the change: if the
+# request fails, the rows still point at files that are still there.
+_PENDING = "club_storage_deletions"
+
+
+def delete_after_commit(kind: str, name: str | None) -> None:
+    if name:
+        db.session.info.setdefault(_PENDING, []).append((kind, name))
+
+
+def _delete_pending(session) -> None:
+    for kind, name in session.info.pop(_PENDING, []):
+        delete(kind, name)
+
+
+def _forget_pending(session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+event.listen(FlaskSession, "after_commit", _delete_pending)
+event.listen(FlaskSession, "after_soft_rollback", lambda session, previous: _forget_pending(session)
+             if not session.in_transaction() else None)

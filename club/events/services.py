@@ -121,7 +121,7 @@ def set_week_cover(week: EventWeek, image: bytes) -> None:
     storage.save(COVER_KIND, name, image)
     week.cover_filename = name
     db.session.flush()
-    storage.delete(COVER_KIND, old)
+    storage.delete_after_commit(COVER_KIND, old)
 
 
 # -- sessions --------------------------------------------------------------------------------------
@@ -443,8 +443,11 @@ def _promote(event_session: EventSession, seat: int, now: datetime) -> Registrat
 
 
 def _fill_free_seats(event_session: EventSession) -> None:
-    """After the capacity grew, move waitlisted members into the new places, in order."""
+    """After the capacity grew, move waitlisted members into the new places, in order (not once the
+    session has started: nobody wants an email saying they have a place in a session under way)."""
     now = utcnow()
+    if now >= event_session.starts_at:
+        return
     while True:
         seat = _free_seat(event_session)
         if seat is None or _promote(event_session, seat, now) is None:

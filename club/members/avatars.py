@@ -20,7 +20,7 @@ def store(user_id: int, image_bytes: bytes) -> str:
 
 
 def remove(name: str | None) -> None:
-    storage.delete(KIND, name)
+    storage.delete_after_commit(KIND, name)
 
 
 def send(name: str):
