@@ -23,6 +23,14 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
+def is_web_address(text: str | None, max_length: int = 300) -> bool:
+    """An absolute http(s) address with a host: what members may link to."""
+    if not text or len(text) > max_length:
+        return False
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 def external_url(endpoint: str, **values) -> str:
     """An absolute URL for emails: from the request when there is one, else from SITE_URL.
 

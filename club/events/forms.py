@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from club.core.forms import BaseForm
+from club.core.urls import is_web_address
 from club.events.models import SessionKind, WeekStatus
 
 KIND_LABELS = {
@@ -96,8 +95,7 @@ class SessionForm(BaseForm):
     )
 
     def validate_online_url(self, field) -> None:
-        parts = urlsplit(field.data or "")
-        if field.data and (parts.scheme not in ("http", "https") or not parts.netloc):
+        if field.data and not is_web_address(field.data):
             raise ValidationError(_l("Write a web address starting with https://."))
 
     def validate_speakers(self, field) -> None:

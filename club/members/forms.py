@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
@@ -11,6 +9,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from club.accounts.passwords import MAX_LENGTH
 from club.core.forms import BaseForm
+from club.core.urls import is_web_address
 from club.members.models import Visibility
 
 MAX_LINKS = 5
@@ -71,8 +70,7 @@ class ProfileForm(BaseForm):
         if len(links) > MAX_LINKS:
             raise ValidationError(_l("At most %(count)d links.", count=MAX_LINKS))
         for link in links:
-            parts = urlsplit(link)
-            if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > 300:
+            if not is_web_address(link):
                 raise ValidationError(
                     # Eager gettext: a lazy string would reach the page as markup, the link unescaped.
                     gettext("Not a web address starting with http:// or https://: %(link)s", link=link[:80])
