@@ -177,7 +177,11 @@ def rate(session_id: int):
 def my_sessions():
     token = services.calendar_token(current_user)
     feed_url = url_for("events.personal_calendar", token=token.token, _external=True) if token else None
-    return render_template("events/my.html", sessions=services.my_sessions(current_user), feed_url=feed_url)
+    now = utcnow()
+    sessions = services.my_sessions(current_user)
+    upcoming = [item for item in sessions if item.ends_at > now]
+    past = [item for item in reversed(sessions) if item.ends_at <= now]
+    return render_template("events/my.html", sessions=upcoming, past=past, feed_url=feed_url)
 
 
 @bp.post("/my/calendar-token")
