@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from club.accounts.models import User
 from club.cases.models import CaseStudy
-from club.core.timeutil import UTCDateTime, utcnow
+from club.core.timeutil import ROME, UTCDateTime, utcnow
 from club.extensions import db
 
 
@@ -98,6 +98,11 @@ class EventSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     week: Mapped[EventWeek] = relationship(back_populates="sessions")
+
+    @property
+    def rome_day(self) -> date:
+        """The calendar day in Italy on which the session starts."""
+        return self.starts_at.astimezone(ROME).date()
     speakers: Mapped[list[Speaker]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="Speaker.position"
     )
