@@ -46,7 +46,7 @@ run: $(STAMP) translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	@echo "==> development server on http://127.0.0.1:5000/ (sent mail: http://127.0.0.1:5000/dev/mailbox); Ctrl-C stops it"
-	CLUB_RUN_SCHEDULER=1 $(FLASK) run --host 127.0.0.1 --port 5000
+	CLUB_RUN_SCHEDULER=1 $(FLASK) --debug run --no-reload --host 127.0.0.1 --port 5000
 
 # The two runs, as shell snippets shared by `test` and the single-backend targets.
 RUN_SQLITE = echo "==> test suite on SQLite"; env -u TEST_DATABASE_URL $(PYTEST) $(PYTEST_ARGS)

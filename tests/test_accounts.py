@@ -61,6 +61,8 @@ def test_signup_sends_a_verification_link_that_verifies_once(client, mail_outbox
     assert response.status_code == 302
     db.session.refresh(user)
     assert user.is_verified
+    welcome = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Giulia Neri" in welcome and "flash--success" in welcome
     # Signed in by the verification; the link is now used up.
     assert client.get(url("accounts.settings")).status_code == 200
     again = client.post(link)

@@ -63,11 +63,11 @@ def verify_email(token: str):
     try:
         if form.validate_on_submit():
             user = services.verify_email(token)
+            if not current_user.is_authenticated:
+                _start_session(user, remember=False)  # before the flash: a new session starts empty
             flash(
                 _("Your email address is confirmed. Welcome to the club, %(name)s!", name=user.display_name), "success"
             )
-            if not current_user.is_authenticated:
-                _start_session(user, remember=False)
             return redirect(url_for("members.edit_profile"))
         user = services.check_verification_token(token)
     except services.AccountError as error:
