@@ -389,9 +389,15 @@ def _email_authors(case: CaseStudy, template: str, subject, **context) -> None:
             send_template(user.email, template, subject, user.locale, user=user, case=case, url=url, **context)
 
 
+def can_delete(case: CaseStudy, viewer) -> bool:
+    """Organisers may delete any case; authors only a draft nobody else has seen."""
+    if _is_member(viewer) and viewer.is_organiser:
+        return True
+    return is_author(case, viewer) and case.status in workflow.AUTHOR_DELETABLE
+
+
 def delete_case(case: CaseStudy, actor: User) -> None:
-    organiser = _is_member(actor) and actor.is_organiser
-    if not organiser and not (is_author(case, actor) and case.status in workflow.AUTHOR_DELETABLE):
+    if not can_delete(case, actor):
         raise CaseError(
             _l("Only drafts can be deleted by their authors; ask the organisers to archive it."), status=403
         )

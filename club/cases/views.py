@@ -125,6 +125,7 @@ def detail(case_id: int):
         state=services.reader_state(case, current_user),
         actions=services.workflow.available(case.status, roles),
         can_edit=services.can_edit(case, current_user),
+        can_delete=services.can_delete(case, current_user),
         is_author=services.is_author(case, current_user),
         comment_form=CommentForm(formdata=None),
         hide_form=HideCommentForm(formdata=None),

@@ -373,6 +373,11 @@ def _free_seat(event_session: EventSession) -> int | None:
     return None
 
 
+def registration_open(event_session: EventSession, now: datetime | None = None) -> bool:
+    """Members register and cancel until the session starts."""
+    return (now or utcnow()) < event_session.starts_at
+
+
 def register(event_session: EventSession, user: User, now: datetime | None = None) -> Registration:
     """A place if one is free, else a place on the waitlist. Refused once the session has started."""
     now = now or utcnow()
@@ -380,7 +385,7 @@ def register(event_session: EventSession, user: User, now: datetime | None = Non
         raise EventError(_l("Sign in to register."), status=403)
     if event_session.week.status != WeekStatus.PUBLISHED:
         raise EventError(_l("This programme is not published yet."), status=409)
-    if now >= event_session.starts_at:
+    if not registration_open(event_session, now):
         raise EventError(_l("Registration closed when the session started."), status=409)
     if registration_of(event_session, user) is not None:
         raise EventError(_l("You are already registered for this session."), status=409)
@@ -405,7 +410,7 @@ def cancel(event_session: EventSession, user: User, now: datetime | None = None)
     registration = registration_of(event_session, user)
     if registration is None:
         raise EventError(_l("You are not registered for this session."), status=409)
-    if now >= event_session.starts_at:
+    if not registration_open(event_session, now):
         raise EventError(_l("The session has started: it can no longer be cancelled."), status=409)
     seat = registration.seat
     db.session.delete(registration)

@@ -109,7 +109,7 @@ def session_detail(session_id: int):
         can_rate=services.can_give_feedback(event_session, current_user),
         feedback=feedback,
         rating_form=rating_form,
-        now=utcnow(),
+        registration_open=services.registration_open(event_session),
     )
 
 
