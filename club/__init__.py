@@ -80,8 +80,13 @@ def _register_blueprints(app: Flask) -> None:
     from club import accounts, cases, core, events, members
 
     # In the layer order of DESIGN.md; each domain's init_app registers what it offers the others.
-    for domain, prefix in ((core, None), (accounts, "/account"), (members, "/members"), (cases, "/cases"),
-                           (events, "/events")):
+    for domain, prefix in (
+        (core, None),
+        (accounts, "/account"),
+        (members, "/members"),
+        (cases, "/cases"),
+        (events, "/events"),
+    ):
         app.register_blueprint(domain.bp, url_prefix=prefix)
         if hasattr(domain, "init_app"):
             domain.init_app(app)

@@ -116,7 +116,10 @@ def moderation():
 
 @bp.get("/<int:case_id>")
 def detail(case_id: int):
-    case = _visible_case_or_404(case_id)
+    return _detail_page(_visible_case_or_404(case_id))
+
+
+def _detail_page(case: CaseStudy, comment_form: CommentForm | None = None, status: int = 200):
     roles = services.roles(case, current_user)
     return render_template(
         "cases/detail.html",
@@ -127,10 +130,10 @@ def detail(case_id: int):
         can_edit=services.can_edit(case, current_user),
         can_delete=services.can_delete(case, current_user),
         is_author=services.is_author(case, current_user),
-        comment_form=CommentForm(formdata=None),
+        comment_form=comment_form or CommentForm(formdata=None),
         hide_form=HideCommentForm(formdata=None),
         moderation_form=ModerationForm(formdata=None),
-    )
+    ), status
 
 
 @bp.get("/<int:case_id>/history")
@@ -388,8 +391,8 @@ def add_comment(case_id: int):
     case = _visible_case_or_404(case_id)
     form = CommentForm()
     if not form.validate_on_submit():
-        flash(_("A comment needs between 2 and 5,000 characters."), "error")
-        return redirect(url_for("cases.detail", case_id=case.id, _anchor="comment-form"))
+        # The page again, with the message beside the field and what the member typed still there.
+        return _detail_page(case, comment_form=form, status=400)
     try:
         comment = services.add_comment(case, current_user._get_current_object(), form.body.data)
     except services.CaseError as error:

@@ -59,5 +59,8 @@ def _forget_pending(session) -> None:
 
 
 event.listen(FlaskSession, "after_commit", _delete_pending)
-event.listen(FlaskSession, "after_soft_rollback", lambda session, previous: _forget_pending(session)
-             if not session.in_transaction() else None)
+event.listen(
+    FlaskSession,
+    "after_soft_rollback",
+    lambda session, previous: _forget_pending(session) if not session.in_transaction() else None,
+)

@@ -103,6 +103,7 @@ class EventSession(db.Model):
     def rome_day(self) -> date:
         """The calendar day in Italy on which the session starts."""
         return self.starts_at.astimezone(ROME).date()
+
     speakers: Mapped[list[Speaker]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="Speaker.position"
     )
