@@ -481,7 +481,10 @@ def my_sessions(user: User) -> list[EventSession]:
                 Registration.seat.is_not(None),
                 EventWeek.status == WeekStatus.PUBLISHED,
             )
-            .options(joinedload(EventSession.week))
+            .options(
+                joinedload(EventSession.week),
+                selectinload(EventSession.speakers).joinedload(Speaker.user),
+            )
             .order_by(EventSession.starts_at)
         )
     )
