@@ -6,6 +6,15 @@ from flask import abort
 from flask_login import current_user, login_required
 
 
+def is_active_member(viewer) -> bool:
+    """A signed-in account that is neither suspended nor deleted (viewer may be anonymous or None)."""
+    return bool(viewer is not None and viewer.is_authenticated and viewer.is_active)
+
+
+def is_active_organiser(viewer) -> bool:
+    return is_active_member(viewer) and viewer.is_organiser
+
+
 def organiser_required(view):
     @wraps(view)
     @login_required

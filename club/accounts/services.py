@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from club.accounts import passwords, tokens
 from club.accounts.models import Role, User
 from club.core.mail import send_template
+from club.core.refusal import Refused
 from club.core.timeutil import utcnow
 from club.core.urls import external_url
 from club.extensions import db
@@ -23,14 +24,8 @@ RESET = "reset-password"
 CHANGE_EMAIL = "change-email"
 
 
-class AccountError(Exception):
-    """A refusal with a message for the person who asked."""
-
-    def __init__(self, message, *, status: int = 400, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.status = status
-        self.field = field
+class AccountError(Refused):
+    """A refusal of the accounts domain."""
 
 
 class LoginRefused(AccountError):

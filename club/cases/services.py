@@ -5,12 +5,10 @@ Services flush; the request commits once at its end.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-import nh3
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -19,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from club.accounts.models import User
+from club.accounts.permissions import is_active_member
 from club.cases import files, search, workflow
 from club.cases.models import (
     Attachment,
@@ -41,8 +40,9 @@ from club.cases.models import (
 )
 from club.core import storage, textsearch
 from club.core.mail import send_template
-from club.core.markdown import render_markdown
+from club.core.markdown import markdown_to_text
 from club.core.models import Competence, Function, Sector
+from club.core.refusal import Refused
 from club.core.timeutil import utcnow
 from club.core.urls import external_url
 from club.extensions import db
@@ -52,49 +52,39 @@ MAX_METRICS = 8
 MAX_COAUTHORS = 8
 
 
-class CaseError(Exception):
-    """A refusal with a message for the person who asked, and the HTTP status that says it."""
-
-    def __init__(self, message, status: int = 400, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.status = status
-        self.field = field
+class CaseError(Refused):
+    """A refusal of the cases domain."""
 
 
 # -- who sees what ---------------------------------------------------------------------------------
 
 
-def _is_member(viewer) -> bool:
-    return bool(viewer is not None and viewer.is_authenticated and viewer.is_active)
-
-
 def is_author(case: CaseStudy, viewer) -> bool:
-    return _is_member(viewer) and viewer.id in case.author_ids
+    return is_active_member(viewer) and viewer.id in case.author_ids
 
 
 def can_view(case: CaseStudy, viewer) -> bool:
     if case.status == Status.PUBLISHED:
-        return case.visibility == CaseVisibility.PUBLIC or _is_member(viewer)
-    return is_author(case, viewer) or (_is_member(viewer) and viewer.is_organiser)
+        return case.visibility == CaseVisibility.PUBLIC or is_active_member(viewer)
+    return is_author(case, viewer) or (is_active_member(viewer) and viewer.is_organiser)
 
 
 def can_edit(case: CaseStudy, viewer) -> bool:
     if case.status not in workflow.EDITABLE:
         return False
-    return is_author(case, viewer) or (_is_member(viewer) and viewer.is_organiser)
+    return is_author(case, viewer) or (is_active_member(viewer) and viewer.is_organiser)
 
 
 def listed_condition(viewer):
     """The SQL condition every list, search and feed applies: published, and public unless a member."""
     condition = CaseStudy.status == Status.PUBLISHED
-    if not _is_member(viewer):
+    if not is_active_member(viewer):
         condition = condition & (CaseStudy.visibility == CaseVisibility.PUBLIC)
     return condition
 
 
 def roles(case: CaseStudy, viewer) -> set[str]:
-    if not _is_member(viewer):
+    if not is_active_member(viewer):
         return set()
     return workflow.roles_of(viewer.id, viewer.is_organiser, case.author_ids)
 
@@ -391,7 +381,7 @@ def _email_authors(case: CaseStudy, template: str, subject, **context) -> None:
 
 def can_delete(case: CaseStudy, viewer) -> bool:
     """Organisers may delete any case; authors only a draft nobody else has seen."""
-    if _is_member(viewer) and viewer.is_organiser:
+    if is_active_member(viewer) and viewer.is_organiser:
         return True
     return is_author(case, viewer) and case.status in workflow.AUTHOR_DELETABLE
 
@@ -415,7 +405,7 @@ def delete_case(case: CaseStudy, actor: User) -> None:
 
 
 def _require_member_on_published(case: CaseStudy, user) -> None:
-    if not _is_member(user) or not user.is_verified:
+    if not is_active_member(user) or not user.is_verified:
         raise CaseError(_l("Sign in to take part."), status=403)
     if case.status != Status.PUBLISHED:
         raise CaseError(_l("Only published case studies can be discussed."), status=409)
@@ -463,7 +453,7 @@ def _notify_authors_of_comment(case: CaseStudy, comment: Comment, commenter: Use
 
 def comment_editable(comment: Comment, user) -> bool:
     return (
-        _is_member(user)
+        is_active_member(user)
         and comment.author_id == user.id
         and comment.hidden_at is None
         and utcnow() - comment.created_at <= COMMENT_EDIT_WINDOW
@@ -495,7 +485,7 @@ def _count_comment(case_id: int, delta: int) -> None:
 
 
 def hide_comment(comment: Comment, organiser: User, reason: str) -> None:
-    if not (_is_member(organiser) and organiser.is_organiser):
+    if not (is_active_member(organiser) and organiser.is_organiser):
         raise CaseError(_l("Only organisers can hide comments."), status=403)
     if comment.hidden_at is not None:
         raise CaseError(_l("This comment is already hidden."), status=409)
@@ -508,7 +498,7 @@ def hide_comment(comment: Comment, organiser: User, reason: str) -> None:
 
 
 def unhide_comment(comment: Comment, organiser: User) -> None:
-    if not (_is_member(organiser) and organiser.is_organiser):
+    if not (is_active_member(organiser) and organiser.is_organiser):
         raise CaseError(_l("Only organisers can hide comments."), status=403)
     if comment.hidden_at is None:
         raise CaseError(_l("This comment is not hidden."), status=409)
@@ -550,7 +540,7 @@ def bookmark(case: CaseStudy, user: User, on: bool) -> bool:
 
 def reader_state(case: CaseStudy, user) -> dict:
     """Whether the signed-in reader has marked the case useful and bookmarked it."""
-    if not _is_member(user):
+    if not is_active_member(user):
         return {"useful": False, "bookmarked": False}
     row = db.session.execute(
         select(
@@ -578,7 +568,7 @@ def comment_views(case: CaseStudy, viewer) -> list[CommentView]:
         .options(joinedload(Comment.author))
         .order_by(Comment.created_at, Comment.id)
     ).unique()
-    organiser = _is_member(viewer) and viewer.is_organiser
+    organiser = is_active_member(viewer) and viewer.is_organiser
     return [
         CommentView(
             comment=comment,
@@ -713,10 +703,6 @@ def list_query(viewer, filters: ListFilters):
     return list_options(statement), ranked
 
 
-def _plain_text(markdown_text: str) -> str:
-    return html.unescape(nh3.clean(str(render_markdown(markdown_text)), tags=set()))
-
-
 def snippets(cases: list[CaseStudy], query: str) -> dict[int, Markup]:
     """A highlighted extract per case: from the summary when it matches, else from the body."""
     terms = textsearch.query_terms(query)
@@ -724,7 +710,7 @@ def snippets(cases: list[CaseStudy], query: str) -> dict[int, Markup]:
     result = {}
     for case in cases:
         summary_stems = {stem for word in textsearch.words(case.summary) for stem in textsearch.stems(word)}
-        source = case.summary if summary_stems & wanted else _plain_text(case.body)
+        source = case.summary if summary_stems & wanted else markdown_to_text(case.body)
         result[case.id] = textsearch.snippet(source, terms)
     return result
 
@@ -777,7 +763,7 @@ def revisions(case: CaseStudy) -> list[Revision]:
 
 
 def unread_count(user) -> int:
-    if not _is_member(user):
+    if not is_active_member(user):
         return 0
     return db.session.scalar(
         select(func.count())
@@ -823,7 +809,7 @@ def home_section():
     from flask_login import current_user
 
     viewer = current_user
-    followed = for_you(viewer) if _is_member(viewer) else []
+    followed = for_you(viewer) if is_active_member(viewer) else []
     return "cases/_home_section.html", {"for_you": followed, "recent": recent(viewer)}
 
 
@@ -831,7 +817,7 @@ def nav_item():
     from flask_login import current_user
 
     user_links = []
-    if _is_member(current_user):
+    if is_active_member(current_user):
         user_links = [
             {"endpoint": "cases.mine", "label": _l("My case studies")},
             {"endpoint": "cases.bookmarks", "label": _l("Bookmarks")},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -59,3 +61,8 @@ def render_markdown(text: str | None) -> Markup:
         link_rel="nofollow noopener noreferrer ugc",
     )
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+
+
+def markdown_to_text(text: str | None) -> str:
+    """The words of a member's Markdown without any markup (for snippets and calendar files)."""
+    return html.unescape(nh3.clean(str(render_markdown(text)), tags=set())).strip()

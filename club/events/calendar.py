@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from icalendar import Calendar, Event
 
-from club.core.markdown import render_markdown
+from club.core.markdown import markdown_to_text
 from club.core.timeutil import ROME, utcnow
-
-
-def _plain(markdown_text: str) -> str:
-    import html
-
-    import nh3
-
-    return html.unescape(nh3.clean(str(render_markdown(markdown_text)), tags=set())).strip()
 
 
 def build(name: str, sessions, url_for_session, *, show_online_url=lambda session: False) -> bytes:
@@ -33,7 +25,7 @@ def build(name: str, sessions, url_for_session, *, show_online_url=lambda sessio
         event.add("dtend", session.ends_at.astimezone(ROME))
         event.add("summary", session.title)
         link = url_for_session(session)
-        description = _plain(session.description or "")
+        description = markdown_to_text(session.description)
         event.add("description", f"{description}\n\n{link}".strip())
         event.add("url", link)
         location = session.room or ""

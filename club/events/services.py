@@ -17,10 +17,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from club.accounts.models import User
+from club.accounts.permissions import is_active_member, is_active_organiser
 from club.cases import services as case_services
 from club.cases.models import CaseStudy, Status
 from club.core import storage
 from club.core.mail import send_template
+from club.core.refusal import Refused
 from club.core.timeutil import ROME, utcnow
 from club.core.urls import external_url
 from club.events.models import (
@@ -40,32 +42,20 @@ FEEDBACK_EDIT_WINDOW = timedelta(days=7)
 COVER_KIND = "event-covers"
 
 
-class EventError(Exception):
-    def __init__(self, message, status: int = 400, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.status = status
-        self.field = field
-
-
-def _is_member(viewer) -> bool:
-    return bool(viewer is not None and viewer.is_authenticated and viewer.is_active)
-
-
-def _is_organiser(viewer) -> bool:
-    return _is_member(viewer) and viewer.is_organiser
+class EventError(Refused):
+    """A refusal of the events domain."""
 
 
 # -- weeks -----------------------------------------------------------------------------------------
 
 
 def can_view_week(week: EventWeek, viewer) -> bool:
-    return week.status == WeekStatus.PUBLISHED or _is_organiser(viewer)
+    return week.status == WeekStatus.PUBLISHED or is_active_organiser(viewer)
 
 
 def visible_weeks(viewer) -> list[EventWeek]:
     statement = select(EventWeek).order_by(EventWeek.starts_on.desc())
-    if not _is_organiser(viewer):
+    if not is_active_organiser(viewer):
         statement = statement.where(EventWeek.status == WeekStatus.PUBLISHED)
     return list(db.session.scalars(statement))
 
@@ -352,7 +342,7 @@ def speaker_sessions(user: User) -> list[EventSession]:
 
 
 def registration_of(event_session: EventSession, user) -> Registration | None:
-    if not _is_member(user):
+    if not is_active_member(user):
         return None
     return db.session.scalar(
         select(Registration).where(Registration.session_id == event_session.id, Registration.user_id == user.id)
@@ -381,7 +371,7 @@ def registration_open(event_session: EventSession, now: datetime | None = None) 
 def register(event_session: EventSession, user: User, now: datetime | None = None) -> Registration:
     """A place if one is free, else a place on the waitlist. Refused once the session has started."""
     now = now or utcnow()
-    if not _is_member(user) or not user.is_verified:
+    if not is_active_member(user) or not user.is_verified:
         raise EventError(_l("Sign in to register."), status=403)
     if event_session.week.status != WeekStatus.PUBLISHED:
         raise EventError(_l("This programme is not published yet."), status=409)
@@ -575,7 +565,7 @@ def send_reminders(now: datetime | None = None) -> int:
 
 
 def feedback_of(event_session: EventSession, user) -> Feedback | None:
-    if not _is_member(user):
+    if not is_active_member(user):
         return None
     return db.session.scalar(
         select(Feedback).where(Feedback.session_id == event_session.id, Feedback.user_id == user.id)
@@ -687,7 +677,7 @@ def upcoming_sessions(viewer, limit: int = 4) -> list[EventSession]:
 def nav_item():
     from flask_login import current_user
 
-    links = [{"endpoint": "events.my_sessions", "label": _l("My sessions")}] if _is_member(current_user) else []
+    links = [{"endpoint": "events.my_sessions", "label": _l("My sessions")}] if is_active_member(current_user) else []
     return {"endpoint": "events.index", "label": _l("Events"), "badge": 0, "user_links": links}
 
 
