@@ -77,7 +77,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from club import accounts, cases, core, events, members
+    from club import accounts, awards, cases, core, events, members
 
     # In the layer order of DESIGN.md; each domain's init_app registers what it offers the others.
     for domain, prefix in (
@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
         (members, "/members"),
         (cases, "/cases"),
         (events, "/events"),
+        (awards, "/awards"),
     ):
         app.register_blueprint(domain.bp, url_prefix=prefix)
         if hasattr(domain, "init_app"):

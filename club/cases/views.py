@@ -19,7 +19,7 @@ from club.cases.forms import (
     ModerationForm,
 )
 from club.cases.models import Attachment, CaseStudy, Comment
-from club.core import storage
+from club.core import hooks, storage
 from club.core.forms import EmptyForm, add_error
 from club.core.images import ImageRejected
 from club.core.models import Competence, Function, Sector
@@ -133,6 +133,7 @@ def _detail_page(case: CaseStudy, comment_form: CommentForm | None = None, statu
         comment_form=comment_form or CommentForm(formdata=None),
         hide_form=HideCommentForm(formdata=None),
         moderation_form=ModerationForm(formdata=None),
+        sections=hooks.collect("case_sections", case),
     ), status
 
 

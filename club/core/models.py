@@ -1,14 +1,14 @@
-"""The club's taxonomy: sectors, functions and competence areas, named in Italian and English."""
+"""The club's taxonomy (sectors, functions and competence areas, named in Italian and English) and the audit log."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_babel import get_locale
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from club.core.timeutil import UTCDateTime
+from club.core.timeutil import UTCDateTime, utcnow
 from club.extensions import db
 
 
@@ -38,3 +38,31 @@ class Function(_TaxonomyTerm, db.Model):
 
 class Competence(_TaxonomyTerm, db.Model):
     __tablename__ = "competences"
+
+
+class AuditEntry(db.Model):
+    """One organiser action, kept for accountability: who did what to which object, and when.
+
+    Every domain writes here through club.core.audit.record; `scope` groups the entries of one object
+    (for example "award-edition:3") so its page can show its own history.
+    """
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_scope_created", "scope", "created_at"),
+        Index("ix_audit_entries_actor_created", "actor_id", "created_at"),
+        Index("ix_audit_entries_kind_created", "kind", "created_at"),
+        Index("ix_audit_entries_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The table is named, not imported: core sits below accounts. NULL once the account is deleted,
+    # or when the scheduler acted.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(60))
+    scope: Mapped[str] = mapped_column(String(60))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor = relationship("User", lazy="joined")

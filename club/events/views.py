@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from club.accounts.permissions import organiser_required
-from club.core import images, storage
+from club.core import hooks, images, storage
 from club.core.forms import EmptyForm, add_error
 from club.core.timeutil import ROME, utcnow
 from club.events import bp, calendar, services
@@ -66,10 +66,11 @@ def week(week_id: int):
     form.theme.choices = [("", _("All themes"))] + [(theme, theme) for theme in week.themes or []]
     form.kind.choices = [("", _("All types"))] + [(key, str(label)) for key, label in KIND_LABELS.items()]
     if not form.validate():
-        return render_template("events/week.html", week=week, form=form, days=[], counts={}), 400
+        return render_template("events/week.html", week=week, form=form, days=[], counts={}, sections=[]), 400
     days = services.programme(week, theme=form.theme.data or None, kind=form.kind.data or None)
     counts = services.seat_counts([item.id for _day, items in days for item in items])
-    return render_template("events/week.html", week=week, form=form, days=days, counts=counts)
+    sections = hooks.collect("week_sections", week)
+    return render_template("events/week.html", week=week, form=form, days=days, counts=counts, sections=sections)
 
 
 @bp.get("/<int:week_id>/programme.ics")
