@@ -15,6 +15,7 @@ def init_app(app) -> None:
     hooks.register(app, "week_sections", services.week_section)
     hooks.register(app, "personal_data", services.personal_data)
     hooks.register(app, "scheduled_jobs", services.scheduled_jobs)
+    hooks.register(app, "award_winner_case_ids", services.winning_case_ids_condition)
     register_labels(app)
 
 

@@ -183,3 +183,4 @@ class CaseFilterForm(BaseForm):
     year = SelectField(_l("Year"), validators=[Optional()])
     language = SelectField(_l("Language"), validators=[Optional()])
     sort = SelectField(_l("Sort by"), validators=[Optional()])
+    awarded = BooleanField(_l("Award winners only"))

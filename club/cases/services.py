@@ -38,7 +38,7 @@ from club.cases.models import (
     followed_functions,
     followed_sectors,
 )
-from club.core import storage, textsearch
+from club.core import hooks, storage, textsearch
 from club.core.mail import send_template
 from club.core.markdown import markdown_to_text
 from club.core.models import Competence, Function, Sector
@@ -657,6 +657,7 @@ class ListFilters:
     competence_id: int | None = None
     year: int | None = None
     language: str | None = None
+    awarded: bool = False
     sort: str = "relevance"
 
 
@@ -681,6 +682,10 @@ def list_query(viewer, filters: ListFilters):
         statement = statement.where(CaseStudy.published_year == filters.year)
     if filters.language:
         statement = statement.where(CaseStudy.language == filters.language)
+    if filters.awarded:
+        # The awards domain, above this one, says which cases won (nothing before results are published).
+        winners = hooks.collect("award_winner_case_ids")
+        statement = statement.where(or_(*(CaseStudy.id.in_(query) for query in winners)) if winners else false())
     ranked = False
     if filters.q:
         matching = search.matches(filters.q)

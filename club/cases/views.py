@@ -79,6 +79,7 @@ def index():
         competence_id=_int_or_none(form.competence.data),
         year=_int_or_none(form.year.data),
         language=form.language.data or None,
+        awarded=bool(form.awarded.data),
         sort=form.sort.data or "relevance",
     )
     statement, ranked = services.list_query(current_user, filters)
