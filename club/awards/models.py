@@ -257,10 +257,8 @@ class AwardResult(db.Model):
     )
     rank: Mapped[int] = mapped_column(SmallInteger)
     points: Mapped[float] = mapped_column(Float)
+    # The first place wins only when there was something to count (a ballot or a jury score).
+    winner: Mapped[bool] = mapped_column(default=False)
 
     category: Mapped[AwardCategory] = relationship()
     case: Mapped[CaseStudy] = relationship()
-
-    @property
-    def winner(self) -> bool:
-        return self.rank == 1

@@ -290,7 +290,8 @@ def _take_slot(nomination: Nomination, edition: AwardEdition) -> None:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise AwardError(_l("Another entry of this case was recorded at the same moment: try again."), status=409) from None
+        message = _l("Another entry of this case was recorded at the same moment: try again.")
+        raise AwardError(message, status=409) from None
 
 
 def nominate(category: AwardCategory, case: CaseStudy, user: User, statement: str = "") -> Nomination:
@@ -527,6 +528,20 @@ def is_juror(category: AwardCategory, user) -> bool:
     if not is_active_member(user):
         return False
     return db.session.get(Juror, (category.id, user.id)) is not None
+
+
+def jury_categories(edition: AwardEdition, user) -> list[AwardCategory]:
+    """The edition's categories on whose jury the user sits (one query, whatever the number of categories)."""
+    if not is_active_member(user):
+        return []
+    ids = set(
+        db.session.scalars(
+            select(Juror.category_id).where(
+                Juror.user_id == user.id, Juror.category_id.in_([category.id for category in edition.categories])
+            )
+        )
+    )
+    return [category for category in edition.categories if category.id in ids]
 
 
 def set_jurors(category: AwardCategory, actor: User, emails: list[str]) -> None:
@@ -880,7 +895,11 @@ def publish_results(edition: AwardEdition, actor: User | None, now: datetime | N
         for standing in result.final:
             db.session.add(
                 AwardResult(
-                    category_id=category.id, case_id=standing.candidate, rank=standing.rank, points=standing.points
+                    category_id=category.id,
+                    case_id=standing.candidate,
+                    rank=standing.rank,
+                    points=standing.points,
+                    winner=standing.candidate == result.winner,
                 )
             )
     planned = edition.results_at
@@ -921,13 +940,9 @@ def _visible_results_condition(now: datetime):
 @dataclass
 class Honour:
     case_id: int
-    rank: int
+    winner: bool
     category: AwardCategory
     edition: AwardEdition
-
-    @property
-    def winner(self) -> bool:
-        return self.rank == 1
 
 
 def honours_for_cases(case_ids: list[int]) -> dict[int, list[Honour]]:
@@ -939,11 +954,11 @@ def honours_for_cases(case_ids: list[int]) -> dict[int, list[Honour]]:
         .join(AwardCategory, AwardCategory.id == AwardResult.category_id)
         .join(AwardEdition, AwardEdition.id == AwardCategory.edition_id)
         .where(AwardResult.case_id.in_(case_ids), _visible_results_condition(utcnow()))
-        .order_by(AwardResult.rank, AwardEdition.results_at.desc())
+        .order_by(AwardResult.winner.desc(), AwardEdition.results_at.desc(), AwardResult.rank)
     ).all()
     found: dict[int, list[Honour]] = {}
     for result, category, edition in rows:
-        found.setdefault(result.case_id, []).append(Honour(result.case_id, result.rank, category, edition))
+        found.setdefault(result.case_id, []).append(Honour(result.case_id, result.winner, category, edition))
     return found
 
 
@@ -953,7 +968,7 @@ def winning_case_ids_condition():
         select(AwardResult.case_id)
         .join(AwardCategory, AwardCategory.id == AwardResult.category_id)
         .join(AwardEdition, AwardEdition.id == AwardCategory.edition_id)
-        .where(AwardResult.rank == 1, _visible_results_condition(utcnow()))
+        .where(AwardResult.winner.is_(True), _visible_results_condition(utcnow()))
     )
 
 

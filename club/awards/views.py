@@ -106,7 +106,7 @@ def edition(edition_id: int):
         form=form,
         own_cases=services.enterable_cases(edition, current_user),
         nominations=services.nominations_for_user(edition, current_user),
-        jury_categories=[category for category in edition.categories if services.is_juror(category, current_user)],
+        jury_categories=services.jury_categories(edition, current_user),
         results=services.results_visible(edition, now),
         turnouts=services.turnouts(edition) if is_active_organiser(current_user) else {},
     )

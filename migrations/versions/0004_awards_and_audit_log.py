@@ -171,6 +171,7 @@ def upgrade():
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('rank', sa.SmallInteger(), nullable=False),
     sa.Column('points', sa.Float(), nullable=False),
+    sa.Column('winner', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case_studies.id'], name=op.f('fk_award_results_case_id_case_studies'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['category_id'], ['award_categories.id'], name=op.f('fk_award_results_category_id_award_categories'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('category_id', 'case_id', name=op.f('pk_award_results'))
