@@ -79,7 +79,7 @@ lint: $(STAMP)
 # Refresh messages.pot from the code and templates, then merge it into every catalog.
 # --ignore-dirs replaces Babel's default, which would skip directories starting with "_" (templates/_macros).
 extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-comments=TRANSLATORS: \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --add-comments=TRANSLATORS: \
 		--ignore-dirs=".* ._ __pycache__ node_modules" --project=club --no-wrap -o messages.pot .
 	@if compgen -G 'club/translations/*/LC_MESSAGES/messages.po' > /dev/null; then \
 		$(BIN)/pybabel update -i messages.pot -d club/translations --no-fuzzy-matching --no-wrap; \

@@ -99,6 +99,7 @@ def demo_command(if_empty: bool) -> None:
     """Load the demo data (idempotent: existing rows are kept, nothing is duplicated)."""
     from club.accounts import demo as accounts_demo
     from club.accounts.services import count_users
+    from club.awards import demo as awards_demo
     from club.cases import demo as cases_demo
     from club.config import ProductionConfig, config_from_env
     from club.core import demo as core_demo
@@ -118,7 +119,14 @@ def demo_command(if_empty: bool) -> None:
     cases_before, _ = cases_demo.counts()
     weeks_before = events_demo.counts()[0]
     # In the order of the domains (DESIGN.md); each domain's demo finds or creates by natural keys.
-    for loader in (core_demo.load, accounts_demo.load, members_demo.load, cases_demo.load, events_demo.load):
+    for loader in (
+        core_demo.load,
+        accounts_demo.load,
+        members_demo.load,
+        cases_demo.load,
+        events_demo.load,
+        awards_demo.load,
+    ):
         loader()
     db.session.commit()
     click.echo(f"Demo data loaded: {count_users() - before} new accounts, {count_users()} in all.")

@@ -3,13 +3,13 @@ finalists, jurors, scores and ballots (through the services, committed)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from club.awards import services
 from club.awards.models import AwardCategory, AwardEdition, Nomination
-from club.core.timeutil import utcnow
+from club.core.timeutil import ROME, utcnow
 from club.extensions import db
 from tests.event_factories import make_week
 from tests.factories import make_organiser
@@ -39,7 +39,7 @@ MOMENTS = (
 
 
 def timeline(phase: str) -> dict:
-    now = utcnow().replace(microsecond=0)
+    now = utcnow().replace(second=0, microsecond=0)  # whole minutes, as the edition form sends them
     return {name: now + offset * DAY for name, offset in zip(MOMENTS, PHASES[phase], strict=True)}
 
 
@@ -146,3 +146,100 @@ def vote(category: AwardCategory, member, *cases) -> str:
 def reload(model, object_id):
     db.session.expire_all()
     return db.session.get(model, object_id)
+
+
+# -- for the page tests ----------------------------------------------------------------------------
+
+
+def signed_in(app, user):
+    """A new client of `app`, signed in as `user`."""
+    from tests.helpers import login
+
+    member_client = app.test_client()
+    login(member_client, user)
+    return member_client
+
+
+def publish(edition: AwardEdition, actor=None) -> None:
+    """Publish the results as an organiser would (the edition must be closed)."""
+    services.publish_results(db.session.get(AwardEdition, edition.id), actor or make_organiser())
+    db.session.commit()
+
+
+def form_moment(moment: datetime) -> str:
+    """A moment as a datetime-local field sends it: Italian wall-clock time, to the minute."""
+    return moment.astimezone(ROME).strftime("%Y-%m-%dT%H:%M")
+
+
+def edition_form_data(week, phase: str = "announced", **overrides) -> dict:
+    """What the browser sends from the edition form; overrides replace any field (None leaves it out)."""
+    data = {
+        "week_id": str(week.id),
+        "title": "Premio Relazione 2031",
+        "description": "Le **regole** del premio.",
+        "published": "y",
+        "max_entries_per_case": "2",
+        "jury_weight": "70",
+        **{name: form_moment(value) for name, value in timeline(phase).items()},
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def category_form_data(**overrides) -> dict:
+    """What the browser sends from the category form; overrides replace any field (None leaves it out)."""
+    today = date.today()
+    data = {
+        "name": "Miglior progetto di ascolto",
+        "description": "Per chi ascolta i clienti.",
+        "eligible_from": (today - 365 * DAY).isoformat(),
+        "eligible_until": (today + 30 * DAY).isoformat(),
+        "criteria": "Impatto | 50\nInnovazione | 30\nReplicabilità | 20",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def audit_entries(edition: AwardEdition, kind: str | None = None) -> list:
+    """The edition's audit entries, oldest first (optionally of one kind)."""
+    from club.core.models import AuditEntry
+
+    db.session.expire_all()
+    statement = select(AuditEntry).where(AuditEntry.scope == f"award-edition:{edition.id}").order_by(AuditEntry.id)
+    if kind is not None:
+        statement = statement.where(AuditEntry.kind == kind)
+    return list(db.session.scalars(statement))
+
+
+def ballots_of(category: AwardCategory) -> list:
+    from club.awards.models import Ballot
+
+    db.session.expire_all()
+    return list(db.session.scalars(select(Ballot).where(Ballot.category_id == category.id).order_by(Ballot.id)))
+
+
+def race(requests) -> list:
+    """Send every (client, path, data) POST at the same moment; the status codes (or the exceptions).
+
+    The test's transaction ends first, so it holds no lock nor snapshot while the requests run.
+    """
+    import threading
+
+    db.session.commit()
+    barrier = threading.Barrier(len(requests))
+    results: list = [None] * len(requests)
+
+    def worker(index, member_client, path, data):
+        try:
+            barrier.wait(timeout=30)
+            results[index] = member_client.post(path, data=data, headers={"Accept-Language": "en"}).status_code
+        except Exception as error:  # noqa: BLE001 - reported by the caller's assertion
+            results[index] = error
+
+    threads = [threading.Thread(target=worker, args=(n, *request)) for n, request in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a request never finished"
+    return results

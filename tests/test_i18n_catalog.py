@@ -1,7 +1,7 @@
 """The Italian catalog covers every string of the code and templates, with the placeholders intact.
 
 A pure file test (no app, no database): it extracts the messages exactly as `make extract` does
-(babel.cfg, the `_l` and `lazy_gettext` keywords) into a temporary .pot, then compares it with
+(babel.cfg, the `_l`, `lazy_gettext` and `lazy_ngettext` keywords) into a temporary .pot, then compares it with
 club/translations/it/LC_MESSAGES/messages.po. When it fails, run `make extract`, translate the
 entries it lists, and compile (`make translations`).
 """
@@ -63,6 +63,8 @@ def template(tmp_path_factory):
             "_l",
             "-k",
             "lazy_gettext",
+            "-k",
+            "lazy_ngettext:1,2",
             "-o",
             str(output),
             str(ROOT),

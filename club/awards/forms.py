@@ -213,7 +213,13 @@ def ballot_form(options, **kwargs) -> BaseForm:
 
     places = [("", _l("Not ranked"))] + [(str(place), str(place)) for place in range(1, len(options) + 1)]
     for nomination in options:
-        setattr(BallotForm, f"place_{nomination.case_id}", SelectField(nomination.case.title, choices=places))
+        # Optional: a select left out of the request (the `ranking` encoding, a script) means "not ranked";
+        # a value that is not one of the places is still refused.
+        setattr(
+            BallotForm,
+            f"place_{nomination.case_id}",
+            SelectField(nomination.case.title, choices=places, validators=[Optional()]),
+        )
     form = BallotForm(**kwargs)
     form.place_fields = [(nomination, getattr(form, f"place_{nomination.case_id}")) for nomination in options]
     return form

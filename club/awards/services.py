@@ -10,11 +10,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from flask_babel import lazy_ngettext
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -143,7 +144,10 @@ class EditionInput:
 
 
 def _iso(value):
-    return value.isoformat() if isinstance(value, datetime | date) else value
+    if isinstance(value, datetime):
+        # In UTC: the form gives Italian times, the database UTC ones; the same moment must compare equal.
+        return value.astimezone(UTC).isoformat()
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def save_edition(edition: AwardEdition | None, data: EditionInput, actor: User) -> AwardEdition:
@@ -192,7 +196,7 @@ def save_category(edition: AwardEdition, category: AwardCategory | None, data: C
     if edition.results_frozen_at is not None:
         raise AwardError(_l("The results are published: the edition can no longer change."), status=409)
     if data.eligible_until < data.eligible_from:
-        raise AwardError(_l("The end of the eligibility period comes after its start."), field="eligible_until")
+        raise AwardError(_l("The end of the eligibility period must come after its start."), field="eligible_until")
     if not data.criteria:
         raise AwardError(_l("Give the jury at least one criterion."), field="criteria")
     names = [name.casefold() for name, _weight in data.criteria]
@@ -281,14 +285,21 @@ def _take_slot(nomination: Nomination, edition: AwardEdition) -> None:
     free = [slot for slot in range(edition.max_entries_per_case) if slot not in used]
     if not free:
         raise AwardError(
-            _l("This case is already entered in %(count)d categories, the most allowed.", count=len(used)), status=409
+            lazy_ngettext(
+                "This case is already entered in %(num)d category, the most allowed.",
+                "This case is already entered in %(num)d categories, the most allowed.",
+                len(used),
+            ),
+            status=409,
         )
-    nomination.slot = free[0]
-    nomination.status = NominationStatus.ENTERED.value
-    nomination.entered_at = utcnow()
+    db.session.flush()  # anything pending goes out now, so that only the slot is written inside the savepoint
     try:
+        # The changes are made inside the savepoint: begin_nested() flushes what is pending *before* it
+        # starts, so a violation there would not be rolled back to the savepoint but spoil the transaction.
         with db.session.begin_nested():
-            db.session.flush()
+            nomination.slot = free[0]
+            nomination.status = NominationStatus.ENTERED.value
+            nomination.entered_at = utcnow()
     except IntegrityError:
         message = _l("Another entry of this case was recorded at the same moment: try again.")
         raise AwardError(message, status=409) from None
@@ -318,8 +329,20 @@ def nominate(category: AwardCategory, case: CaseStudy, user: User, statement: st
         nomination.nominated_by_id = user.id
         nomination.created_at = utcnow()
     else:
-        nomination = Nomination(edition_id=edition.id, category=category, case=case, nominated_by_id=user.id)
-        db.session.add(nomination)
+        # The ids, not only the relationships: _take_slot queries by case_id before any flush.
+        nomination = Nomination(
+            edition_id=edition.id,
+            category_id=category.id,
+            case_id=case.id,
+            category=category,
+            case=case,
+            nominated_by_id=user.id,
+        )
+        try:
+            with db.session.begin_nested():  # the INSERT inside the savepoint (see _take_slot)
+                db.session.add(nomination)
+        except IntegrityError:
+            raise AwardError(_l("This case is already nominated in this category."), field="case", status=409) from None
     nomination.statement = statement
     nomination.eligibility = Eligibility.UNCHECKED.value
     nomination.status = NominationStatus.PROPOSED.value
@@ -327,11 +350,7 @@ def nominate(category: AwardCategory, case: CaseStudy, user: User, statement: st
         nomination.accepted_by_id = user.id
         _take_slot(nomination, edition)
     else:
-        try:
-            with db.session.begin_nested():
-                db.session.flush()
-        except IntegrityError:
-            raise AwardError(_l("This case is already nominated in this category."), field="case", status=409) from None
+        db.session.flush()
         _tell_authors_of_proposal(nomination, user)
     return nomination
 
@@ -403,7 +422,10 @@ def nominations_for_user(edition: AwardEdition, user) -> list[Nomination]:
                 Nomination.edition_id == edition.id,
                 (Nomination.case_id.in_(own_cases)) | (Nomination.nominated_by_id == user.id),
             )
-            .options(joinedload(Nomination.case), joinedload(Nomination.category))
+            .options(
+                joinedload(Nomination.case).selectinload(CaseStudy.authors),  # author_ids, for the actions
+                joinedload(Nomination.category),
+            )
             .order_by(Nomination.created_at.desc())
         ).unique()
     )
@@ -669,20 +691,21 @@ def submit_scores(nomination: Nomination, user: User, values: dict[int, int], co
     if any(not isinstance(value, int) or not 1 <= value <= 10 for value in values.values()):
         raise AwardError(_l("Scores go from 1 to 10."))
     review = db.session.scalar(select(Review).where(Review.nomination_id == nomination.id, Review.juror_id == user.id))
-    if review is None:
-        review = Review(nomination_id=nomination.id, juror_id=user.id)
-        db.session.add(review)
-    review.comment = comment
-    review.updated_at = utcnow()
-    existing = {score.criterion_id: score for score in review.scores}
-    for criterion_id, value in values.items():
-        if criterion_id in existing:
-            existing[criterion_id].value = value
-        else:
-            review.scores.append(Score(criterion_id=criterion_id, value=value))
     try:
+        # The writes happen inside the savepoint (see cast_ballot): a second sheet racing this one is
+        # refused with the message below instead of spoiling the transaction.
         with db.session.begin_nested():
-            db.session.flush()
+            if review is None:
+                review = Review(nomination_id=nomination.id, juror_id=user.id)
+                db.session.add(review)
+            review.comment = comment
+            review.updated_at = utcnow()
+            existing = {score.criterion_id: score for score in review.scores}
+            for criterion_id, value in values.items():
+                if criterion_id in existing:
+                    existing[criterion_id].value = value
+                else:
+                    review.scores.append(Score(criterion_id=criterion_id, value=value))
     except IntegrityError:
         raise AwardError(_l("Your scores were being saved by another request: reload the page."), status=409) from None
     return review
@@ -816,15 +839,17 @@ def cast_ballot(category: AwardCategory, user, ranking: list) -> str:
     receipt = _new_receipt()
     key = voter_key(category.id, user.id)
     ballot = db.session.scalar(select(Ballot).where(Ballot.category_id == category.id, Ballot.voter_key == key))
-    if ballot is None:
-        ballot = Ballot(category_id=category.id, voter_key=key)
-        db.session.add(ballot)
-    ballot.ranking = ranking
-    ballot.receipt_hash = receipt_hash(receipt)
-    ballot.cast_at = utcnow()
     try:
+        # The writes happen inside the savepoint: begin_nested() flushes what is pending *before* it
+        # starts, so an INSERT made pending outside would fail outside the savepoint and spoil the
+        # whole transaction (an error page instead of the 409 below).
         with db.session.begin_nested():
-            db.session.flush()
+            if ballot is None:
+                ballot = Ballot(category_id=category.id, voter_key=key)
+                db.session.add(ballot)
+            ballot.ranking = ranking
+            ballot.receipt_hash = receipt_hash(receipt)
+            ballot.cast_at = utcnow()
     except IntegrityError:
         # Two casts by the same member at the same moment: the database kept one, this one changes nothing.
         raise AwardError(
@@ -840,12 +865,15 @@ def turnout(category: AwardCategory) -> tuple[int, int]:
     return ballots or 0, active_member_count()
 
 
-def active_member_count() -> int:
-    return db.session.scalar(
+def active_member_count(joined_before: datetime | None = None) -> int:
+    statement = (
         select(func.count())
         .select_from(User)
         .where(User.suspended_at.is_(None), User.deleted_at.is_(None), User.email_verified_at.is_not(None))
     )
+    if joined_before is not None:
+        statement = statement.where(User.created_at < joined_before)
+    return db.session.scalar(statement)
 
 
 def turnouts(edition: AwardEdition) -> dict[int, int]:
@@ -886,10 +914,23 @@ def publish_results(edition: AwardEdition, actor: User | None, now: datetime | N
         raise AwardError(_l("The results are already published."), status=409)
     if not Timeline.of(edition).closed(now):
         raise AwardError(_l("The results can be published once the jury and the vote have closed."), status=409)
-    voters = active_member_count()
+    # Claim the edition with a conditional update: of two publishers at once (an organiser and the
+    # scheduler, or two schedulers) exactly one changes the row; the other stops here.
+    claimed = db.session.execute(
+        update(AwardEdition)
+        .where(AwardEdition.id == edition.id, AwardEdition.results_frozen_at.is_(None))
+        .values(results_frozen_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise AwardError(_l("The results are already published."), status=409)
+    # Turnout is measured against the members who could vote when the vote closed.
+    voters = active_member_count(joined_before=edition.vote_close_at)
     for category in edition.categories:
         result = compute_tally(category)
-        category.tally = result.as_dict()
+        # The public scores are frozen with the tally: a juror who later changes organisation must not
+        # change what was counted.
+        category.tally = {**result.as_dict(), "scores": [list(row) for row in score_rows(category)]}
         category.eligible_voters = voters
         db.session.execute(delete(AwardResult).where(AwardResult.category_id == category.id))
         for standing in result.final:
@@ -915,7 +956,7 @@ def publish_results(edition: AwardEdition, actor: User | None, now: datetime | N
         planned=planned.isoformat(),
         visible_from=edition.results_at.isoformat(),
         by="organiser" if actor is not None else "scheduler",
-    )
+    ).created_at = now
 
 
 def publish_due_results() -> int:
@@ -926,10 +967,15 @@ def publish_due_results() -> int:
     ).all()
     published = 0
     for edition in due:
-        if Timeline.of(edition).closed(now):
+        if not Timeline.of(edition).closed(now):
+            continue
+        try:
             publish_results(edition, None, now)
-            published += 1
-    db.session.commit()
+        except AwardError:
+            db.session.rollback()  # published meanwhile by someone else
+            continue
+        db.session.commit()
+        published += 1
     return published
 
 
@@ -983,7 +1029,12 @@ def find_ballot_by_receipt(edition: AwardEdition, receipt: str) -> Ballot | None
 
 
 def score_rows(category: AwardCategory) -> list[tuple[str, int, str, int]]:
-    """(anonymous juror, case id, criterion, score) for every counted score, for the public CSV."""
+    """(anonymous juror, case id, criterion, score) for every counted score, for the public CSV.
+
+    Once the results are frozen, the rows frozen with them.
+    """
+    if category.tally is not None and "scores" in category.tally:
+        return [tuple(row) for row in category.tally["scores"]]
     nominations = finalists(category)
     sheets = _counted_sheets(category, nominations)
     labels = anonymous_jurors(category.id, [sheet.juror for sheet in sheets])

@@ -3,11 +3,12 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from club.accounts.permissions import is_active_member, is_active_organiser, organiser_required
 from club.awards import bp, certificates, services
@@ -36,7 +37,7 @@ from club.core.models import Sector
 from club.core.taxonomy import choices as taxonomy_choices
 from club.core.timeutil import utcnow
 from club.events.models import EventWeek
-from club.extensions import db
+from club.extensions import db, login_manager
 
 
 def _edition_or_404(edition_id: int):
@@ -228,6 +229,8 @@ def cast(category_id: int):
     options = services.ballot_options(category, current_user)
     form = ballot_form(options)
     if not form.validate_on_submit():
+        if form.errors.keys() - {"csrf_token"}:  # a place that is not one of the page's choices
+            return _ballot_page(category, form, 400, [_("The ranking cannot be read.")])
         return _ballot_page(category, form, 400, [_("The form has expired: send it again.")])
     try:
         ranking = ranking_from_form(request.form)
@@ -387,7 +390,11 @@ def results(category_id: int):
     tally = category.tally or {}
     cases = {
         case.id: case
-        for case in db.session.scalars(select(CaseStudy).where(CaseStudy.id.in_(tally.get("candidates", []))))
+        for case in db.session.scalars(
+            select(CaseStudy)
+            .where(CaseStudy.id.in_(tally.get("candidates", [])))
+            .options(selectinload(CaseStudy.authors))  # author_ids, for the certificate links
+        )
     }
     return render_template(
         "awards/results.html",
@@ -435,9 +442,11 @@ def _csv_safe(value: str) -> str:
 
 
 @bp.get("/categories/<int:category_id>/certificates/<int:case_id>.pdf")
-@login_required
 def certificate(category_id: int, case_id: int):
+    # Before publication no certificate exists, for visitors too: the 404 comes before asking to sign in.
     category = _results_category_or_404(category_id)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
     try:
         nomination, result = services.certificate_nomination(category, case_id, current_user)
     except services.AwardError as error:
@@ -445,7 +454,7 @@ def certificate(category_id: int, case_id: int):
     case = nomination.case
     edition = category.edition
     body = certificates.render(
-        club_name=_("Club Esperienza Cliente"),
+        club_name=current_app.config["CLUB_NAME"],
         heading=_("Certificate"),
         honour=_("Winner") if result.winner else _("Finalist"),
         case_title=case.title,
