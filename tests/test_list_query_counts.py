@@ -3,6 +3,7 @@
 The directory, the case list, the case page and the programme have their own tests beside their
 features; these cover the other lists.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
