@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
+from sqlalchemy import func, select
 
 from club.extensions import db
 
@@ -100,6 +101,7 @@ def demo_command(if_empty: bool) -> None:
     from club.accounts import demo as accounts_demo
     from club.accounts.services import count_users
     from club.awards import demo as awards_demo
+    from club.awards.models import AwardEdition, Ballot
     from club.cases import demo as cases_demo
     from club.config import ProductionConfig, config_from_env
     from club.core import demo as core_demo
@@ -137,6 +139,11 @@ def demo_command(if_empty: bool) -> None:
         f"Event weeks: {weeks - weeks_before} new, {weeks} in all "
         f"({sessions} sessions, {registrations} registrations, {ratings} ratings)."
     )
+    editions, ballots = (
+        db.session.scalar(select(func.count()).select_from(AwardEdition)),
+        db.session.scalar(select(func.count()).select_from(Ballot)),
+    )
+    click.echo(f"Award editions: {editions} in all ({ballots} member ballots).")
     logins = [f"{accounts_demo.ADMIN_EMAIL} (admin)"]
     logins += [f"{email} (organiser)" for email in accounts_demo.ORGANISER_EMAILS]
     logins.append(f"{members_demo.DEMO_MEMBER_EMAIL} (member)")
