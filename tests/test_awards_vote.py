@@ -86,6 +86,7 @@ def test_a_member_ranks_the_finalists_with_the_place_selects(app, category, case
     receipt = _receipt(shown)
     assert receipt and re.fullmatch(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}", receipt)
     assert ballot.receipt_hash == services.receipt_hash(receipt)
+    assert shown.text.count(receipt) == 1, "the receipt appears in its own box only, not as a plain flash too"
     # ... never again; the member's ranking fills the form in.
     again = member_client.get(url("awards.ballot", category_id=category.id), headers=EN)
     assert _receipt(again) is None and receipt not in again.text
