@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -32,6 +29,7 @@ from club.awards.timeline import Timeline
 from club.cases.models import CaseStudy
 from club.cases.services import get_case
 from club.core import audit
+from club.core.csvexport import csv_response
 from club.core.forms import EmptyForm, add_error
 from club.core.models import Sector
 from club.core.taxonomy import choices as taxonomy_choices
@@ -409,22 +407,13 @@ def results(category_id: int):
     )
 
 
-def _csv_response(rows: list[list], filename: str):
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    response = make_response(out.getvalue())
-    response.mimetype = "text/csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @bp.get("/categories/<int:category_id>/ballots.csv")
 def ballots_csv(category_id: int):
     category = _results_category_or_404(category_id)
     rows = [["ballot", "ranking"]]
     for ballot in services.counted_ballots(category):
         rows.append([services.fingerprint(ballot.receipt_hash), " > ".join(str(case_id) for case_id in ballot.ranking)])
-    return _csv_response(rows, f"ballots-category-{category.id}.csv")
+    return csv_response(rows, f"ballots-category-{category.id}.csv", private=False)
 
 
 @bp.get("/categories/<int:category_id>/scores.csv")
@@ -433,12 +422,8 @@ def scores_csv(category_id: int):
     rows = [["juror", "case", "criterion", "weight", "score"]]
     weights = {criterion.name: criterion.weight for criterion in category.criteria}
     for juror, case_id, criterion, value in services.score_rows(category):
-        rows.append([juror, case_id, _csv_safe(criterion), weights[criterion], value])
-    return _csv_response(rows, f"scores-category-{category.id}.csv")
-
-
-def _csv_safe(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+        rows.append([juror, case_id, criterion, weights[criterion], value])
+    return csv_response(rows, f"scores-category-{category.id}.csv", private=False)
 
 
 @bp.get("/categories/<int:category_id>/certificates/<int:case_id>.pdf")

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,6 +7,7 @@ from sqlalchemy import select
 
 from club.accounts.permissions import organiser_required
 from club.core import hooks, images, storage
+from club.core.csvexport import csv_response
 from club.core.forms import EmptyForm, add_error
 from club.core.timeutil import ROME, utcnow
 from club.events import bp, calendar, services
@@ -375,33 +373,21 @@ def attendees(session_id: int):
 @organiser_required
 def attendees_csv(session_id: int):
     event_session = _session_or_404(session_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["name", "email", "organisation", "status", "seat", "registered_at"])
+    rows = [["name", "email", "organisation", "status", "seat", "registered_at"]]
     for registration in services.attendees(event_session):
         user = registration.user
         profile = user.profile
-        writer.writerow(
+        rows.append(
             [
-                _csv_safe(user.public_name),
+                user.public_name,
                 user.email,
-                _csv_safe(profile.organisation if profile else ""),
+                profile.organisation if profile else "",
                 "waitlist" if registration.seat is None else "registered",
                 registration.seat or "",
                 registration.created_at.isoformat(),
             ]
         )
-    response = make_response(out.getvalue())
-    response.mimetype = "text/csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="attendees-session-{event_session.id}.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _csv_safe(value: str | None) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: quote them."""
-    text = value or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return csv_response(rows, f"attendees-session-{event_session.id}.csv")
 
 
 @bp.get("/<int:week_id>/feedback")
