@@ -77,7 +77,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from club import accounts, awards, cases, core, events, members
+    from club import accounts, awards, cases, core, digests, events, members
 
     # In the layer order of DESIGN.md; each domain's init_app registers what it offers the others.
     for domain, prefix in (
@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
         (cases, "/cases"),
         (events, "/events"),
         (awards, "/awards"),
+        (digests, "/digests"),
     ):
         app.register_blueprint(domain.bp, url_prefix=prefix)
         if hasattr(domain, "init_app"):

@@ -40,6 +40,21 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Club CX <noreply@localhost>")
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 20)
+    # The mailto half of List-Unsubscribe; empty means unsubscribe@<the sender's domain>.
+    MAIL_UNSUBSCRIBE_ADDRESS = os.environ.get("MAIL_UNSUBSCRIBE_ADDRESS", "")
+
+    # The outbox: how many messages one drain claims, how long a claim lasts before another sender
+    # may take the message over, and how often a temporary failure is retried (with growing pauses).
+    OUTBOX_BATCH = _int("OUTBOX_BATCH", 200)
+    OUTBOX_LEASE_SECONDS = _int("OUTBOX_LEASE_SECONDS", 600)
+    OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 8)
+    OUTBOX_RETRY_BASE_SECONDS = _int("OUTBOX_RETRY_BASE_SECONDS", 60)
+
+    # Digests: at most this many case studies each; after this many permanent failures an address
+    # receives no more digests.
+    DIGEST_MAX_CASES = 8
+    DIGEST_BOUNCE_LIMIT = 3
+    SUBSCRIBE_RATE_LIMIT = os.environ.get("SUBSCRIBE_RATE_LIMIT", "5 per 15 minutes;20 per day")
 
     BABEL_DEFAULT_LOCALE = "it"
     BABEL_DEFAULT_TIMEZONE = "Europe/Rome"

@@ -6,6 +6,7 @@ import logging
 import smtplib
 import ssl
 import uuid
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -28,21 +29,51 @@ class SMTPTransport:
         self.password = config["MAIL_PASSWORD"]
         self.timeout = config["MAIL_TIMEOUT"]
 
-    def send(self, message: EmailMessage) -> None:
+    def connect(self) -> smtplib.SMTP:
         context = ssl.create_default_context()
         if self.use_ssl:
             smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        with smtp:
+        try:
             if self.use_tls and not self.use_ssl:
                 smtp.starttls(context=context)
             if self.username:
                 smtp.login(self.username, self.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(self, message: EmailMessage) -> None:
+        with self.connect() as smtp:
             smtp.send_message(message)
 
+    @contextmanager
+    def session(self):
+        """One SMTP connection for many messages (the outbox drains through it)."""
+        smtp = self.connect()
+        try:
+            yield smtp
+        finally:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
 
-class MailboxTransport:
+
+class _SingleMessageSessions:
+    """Transports without connections: a "session" is the transport itself."""
+
+    @contextmanager
+    def session(self):
+        yield self
+
+    def send_message(self, message: EmailMessage) -> None:
+        self.send(message)
+
+
+class MailboxTransport(_SingleMessageSessions):
     """Development: each message becomes a .eml file in the instance folder, shown at /dev/mailbox."""
 
     def __init__(self, directory: Path) -> None:
@@ -54,7 +85,7 @@ class MailboxTransport:
         (self.directory / name).write_bytes(message.as_bytes())
 
 
-class MemoryTransport:
+class MemoryTransport(_SingleMessageSessions):
     def __init__(self) -> None:
         self.outbox: list[EmailMessage] = []
 
@@ -83,6 +114,11 @@ def transport():
     return current_app.extensions["club_mail"]
 
 
+def new_message_id() -> str:
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    return make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "localhost")
+
+
 def build_message(
     to: str, subject: str, text: str, html: str | None = None, headers: dict | None = None
 ) -> EmailMessage:
@@ -92,9 +128,9 @@ def build_message(
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = format_datetime(utcnow())
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    message["Message-ID"] = make_msgid(domain=domain)
-    for name, value in (headers or {}).items():
+    headers = dict(headers or {})
+    message["Message-ID"] = headers.pop("Message-ID", None) or new_message_id()
+    for name, value in headers.items():
         message[name] = value
     message.set_content(text)
     if html is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import get_locale
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from club.core.timeutil import UTCDateTime, utcnow
@@ -66,3 +66,37 @@ class AuditEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     actor = relationship("User", lazy="joined")
+
+
+class OutboxMessage(db.Model):
+    """A message waiting to be sent, or the record that it was.
+
+    Whoever wants mail sent writes a row in its own transaction, under a unique key that names the
+    recipient and the purpose (one digest per subscriber per period), so writing it twice is
+    impossible. Senders claim rows, send them over SMTP and mark them; see club.core.outbox.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status_known"),
+        Index("ix_outbox_messages_status_due", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_recipient_created", "recipient", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
+    # Extra headers, Message-ID included: decided once, so a retried message is the same message.
+    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

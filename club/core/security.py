@@ -31,3 +31,18 @@ def add_security_headers(response):
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
     return response
+
+
+# For an email shown as a page (a digest "in the browser"): its CSS is inline, as mail clients need,
+# and it has no scripts, so inline styles may run and nothing else may.
+EMAIL_PAGE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def email_page(response_class, html: str):
+    response = response_class(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = EMAIL_PAGE_POLICY
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
