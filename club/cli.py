@@ -1,4 +1,4 @@
-"""The project's `flask` commands: create-admin and demo.
+"""The project's `flask` commands: create-admin, demo, scheduler and digests send.
 
 Each command runs inside an app context (with_appcontext, as `app.cli.command` would add) and in
 English; the services flush and the command commits once, at its end.
@@ -22,6 +22,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(digests_group)
 
 
 @click.command("scheduler")
@@ -38,6 +39,32 @@ def scheduler_command(once: bool) -> None:
         return
     click.echo("Scheduler running; Ctrl-C stops it.")
     scheduler.build(app, blocking=True).start()
+
+
+@click.group("digests")
+def digests_group() -> None:
+    """The email digests."""
+
+
+@digests_group.command("send")
+@click.option("--frequency", type=click.Choice(["daily", "weekly", "monthly"]), default="weekly", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Count who would get a digest and who would be skipped; write nothing.")
+@click.option("--no-drain", is_flag=True, help="Only write the digests to the outbox; the scheduler sends them.")
+@with_appcontext
+def digests_send_command(frequency: str, dry_run: bool, no_drain: bool) -> None:
+    """Run the latest due cycle of FREQUENCY now (a cycle that already ran writes nothing again)."""
+    from club.core import outbox
+    from club.core.timeutil import utcnow
+    from club.digests import schedule, services
+
+    moment = schedule.due_moment(frequency, utcnow())
+    with force_locale("en"):
+        report = services.run_cycle(frequency, moment, dry_run=dry_run)
+    prefix = "Dry run, nothing written: " if dry_run else ""
+    click.echo(f"{prefix}{report}")
+    if not dry_run and not no_drain:
+        sent = outbox.drain()
+        click.echo(f"Outbox: {sent.sent} sent, {sent.retried} to retry, {sent.failed} failed.")
 
 
 def _in_english(command):

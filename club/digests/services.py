@@ -571,8 +571,8 @@ def run_cycle(frequency: str, moment: datetime, *, dry_run: bool = False) -> Cyc
     """
     key = schedule.period_key(frequency, moment)
     report = CycleReport(frequency, key)
+    ensure_member_subscriptions()  # in a dry run too, so it counts them; rolled back at its end
     if not dry_run:
-        ensure_member_subscriptions()
         try:
             with db.session.begin_nested():
                 db.session.add(DigestCycle(frequency=frequency, period_key=key, moment=moment))
@@ -583,8 +583,8 @@ def run_cycle(frequency: str, moment: datetime, *, dry_run: bool = False) -> Cyc
     last_id = 0
     while True:
         # One transaction per batch, a writer's from its start (SQLite: two schedulers take turns).
-        db.session.commit()
         if not dry_run:
+            db.session.commit()
             outbox.write_transaction()
         batch = list(
             db.session.scalars(due_subscribers_query(frequency).where(Subscriber.id > last_id).limit(SUBSCRIBER_BATCH))
@@ -620,6 +620,9 @@ def run_cycle(frequency: str, moment: datetime, *, dry_run: bool = False) -> Cyc
             _record(subscriber, period, content, data, report)
         if not dry_run:
             db.session.commit()
+    if dry_run:
+        db.session.rollback()
+        return report
     if not dry_run:
         db.session.execute(
             update(DigestCycle)
