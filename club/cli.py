@@ -132,6 +132,7 @@ def demo_command(if_empty: bool) -> None:
     from club.cases import demo as cases_demo
     from club.config import ProductionConfig, config_from_env
     from club.core import demo as core_demo
+    from club.digests import demo as digests_demo
     from club.events import demo as events_demo
     from club.members import demo as members_demo
 
@@ -155,6 +156,7 @@ def demo_command(if_empty: bool) -> None:
         cases_demo.load,
         events_demo.load,
         awards_demo.load,
+        digests_demo.load,
     ):
         loader()
     db.session.commit()
@@ -171,6 +173,8 @@ def demo_command(if_empty: bool) -> None:
         db.session.scalar(select(func.count()).select_from(Ballot)),
     )
     click.echo(f"Award editions: {editions} in all ({ballots} member ballots).")
+    subscribers, outsiders = digests_demo.counts()
+    click.echo(f"Digest subscribers: {subscribers} in all ({outsiders} outside the club).")
     logins = [f"{accounts_demo.ADMIN_EMAIL} (admin)"]
     logins += [f"{email} (organiser)" for email in accounts_demo.ORGANISER_EMAILS]
     logins.append(f"{members_demo.DEMO_MEMBER_EMAIL} (member)")

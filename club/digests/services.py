@@ -774,7 +774,17 @@ def nav_item():
     if is_active_member(current_user) and current_user.is_organiser:
         links.append({"endpoint": "digests.admin", "label": _l("Digest deliveries")})
     footer = [{"endpoint": "digests.subscribe", "label": _l("Receive the digest by email")}]
-    return {"endpoint": None, "label": None, "badge": 0, "user_links": links, "footer_links": footer}
+    settings = [
+        {"endpoint": "digests.settings", "label": _l("How often you receive the email digest, and in which language")}
+    ]
+    return {
+        "endpoint": None,
+        "label": None,
+        "badge": 0,
+        "user_links": links,
+        "footer_links": footer,
+        "settings_links": settings if is_active_member(current_user) else [],
+    }
 
 
 def personal_data(user: User) -> dict:
