@@ -161,6 +161,11 @@ def test_dev_mailbox_shows_sent_messages(tmp_path):
 def test_csv_cells_that_look_like_formulas_are_quoted_and_numbers_are_not():
     from club.core.csvexport import safe_cell
 
-    assert safe_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
-    assert [safe_cell(value) for value in ("+39 02", "-1", "@SUM(A1)", "\tx")] == ["'+39 02", "'-1", "'@SUM(A1)", "'\tx"]
+    assert safe_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert [safe_cell(value) for value in ("+39 02", "-1", "@SUM(A1)", "\tx")] == [
+        "'+39 02",
+        "'-1",
+        "'@SUM(A1)",
+        "'\tx",
+    ]
     assert [safe_cell(value) for value in (-3, 2.5, None, "Rossi")] == ["-3", "2.5", "", "Rossi"]

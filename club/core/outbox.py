@@ -57,12 +57,19 @@ def write_transaction() -> None:
     db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
+def _writer() -> None:
+    """End the session's transaction and start a writer's. On SQLite a read transaction cannot become
+    a writer once another sender has committed since it began ("database is locked" at once, with no
+    wait): every write of a sender starts a transaction of its own, taking the write lock at BEGIN."""
+    db.session.commit()
+    write_transaction()
+
+
 def claim(worker: str, limit: int) -> list[int]:
     """Mark up to `limit` due messages as being sent by `worker` and commit; their ids."""
     now = utcnow()
     lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
-    db.session.commit()
-    write_transaction()
+    _writer()
     due = (
         select(OutboxMessage.id)
         .where(
@@ -116,6 +123,7 @@ def _connection_lost(error: Exception) -> bool:
 
 
 def _mark_sent(message_id: int, worker: str) -> None:
+    _writer()
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)
@@ -125,6 +133,7 @@ def _mark_sent(message_id: int, worker: str) -> None:
 
 
 def _mark_failed(message: OutboxMessage, worker: str, error: Exception, report: DrainReport) -> None:
+    _writer()
     config = current_app.config
     attempts = message.attempts + 1
     description = f"{type(error).__name__}: {error}"[:500]
@@ -155,6 +164,7 @@ def _mark_failed(message: OutboxMessage, worker: str, error: Exception, report: 
 def _release(ids: list[int], worker: str) -> None:
     """Give claimed messages back at once (the sender is stopping before it tried them)."""
     if ids:
+        _writer()
         db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == worker, OutboxMessage.status == "sending")

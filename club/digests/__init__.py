@@ -12,6 +12,7 @@ def init_app(app) -> None:
     hooks.register(app, "personal_data", services.personal_data)
     hooks.register(app, "scheduled_jobs", services.scheduled_jobs)
     hooks.register(app, "mail_bounced", services.bounced)
+    hooks.register(app, "account_deleting", services.account_deleting)
     app.jinja_env.globals.update(
         frequency_label=lambda key: str(FREQUENCY_LABELS.get(key, key)),
         outbox_label=lambda key: str(OUTBOX_LABELS.get(key, key)),

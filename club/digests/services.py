@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -142,6 +143,8 @@ def save_member_preferences(user: User, frequency: str, locale: str) -> Subscrib
     subscriber.frequency = frequency
     subscriber.locale = locale
     subscriber.confirmed_at = subscriber.confirmed_at or utcnow()
+    # Saving again is how a member whose digest paused after bounces resumes it (the page says so).
+    subscriber.bounce_count = 0
     db.session.flush()
     return subscriber
 
@@ -182,8 +185,10 @@ def _enqueue_confirmation(subscriber: Subscriber) -> None:
         subject = str(_l("Confirm your subscription to the club's digest"))
         text = render_template("email/digest_confirm.txt", subject=subject, url=url)
         html = render_template("email/digest_confirm.html", subject=subject, url=url)
+    # One confirmation per address and day: asking again the same day sends nothing more (the form
+    # cannot flood an inbox), and a link that expired unused is replaced on a later day.
     outbox.enqueue(
-        f"digest-confirm:{subscriber.id}:{subscriber.token_version}",
+        f"digest-confirm:{subscriber.id}:{subscriber.token_version}:{utcnow():%Y-%m-%d}",
         "digest-confirm",
         subscriber.email,
         subject,
@@ -212,9 +217,10 @@ def resubscribe(subscriber: Subscriber, frequency: str = Frequency.WEEKLY.value)
 
 def bounced(message: OutboxMessage) -> None:
     """The "mail_bounced" hook: a permanent failure counts against the address."""
+    members_with_address = select(User.id).where(User.email == message.recipient)
     db.session.execute(
         update(Subscriber)
-        .where(Subscriber.email == message.recipient)
+        .where(or_(Subscriber.email == message.recipient, Subscriber.user_id.in_(members_with_address)))
         .values(bounce_count=Subscriber.bounce_count + 1, last_bounce_at=utcnow())
     )
 
@@ -237,7 +243,15 @@ def ensure_member_subscriptions() -> int:
         ~select(Subscriber.id).where(Subscriber.user_id == User.id).exists(),
         ~select(Subscriber.id).where(Subscriber.email == User.email).exists(),
     )
-    result = db.session.execute(insert(Subscriber).from_select(["email", "user_id", "locale", "confirmed_at"], missing))
+    statement = insert(Subscriber)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two schedulers at once: the second skips the rows the first is adding instead of failing on
+        # them (SQLite's single writer makes the second wait, then its NOT EXISTS sees them).
+        statement = postgresql.insert(Subscriber).on_conflict_do_nothing()
+    result = db.session.execute(
+        statement.from_select(["email", "user_id", "locale", "confirmed_at"], missing),
+        execution_options={"preserve_rowcount": True},  # without it the count is -1 on PostgreSQL
+    )
     return result.rowcount or 0
 
 
@@ -661,7 +675,9 @@ def _record(subscriber: Subscriber, period: Period, content: DigestContent, data
     subject, text, html = render(
         subscriber, content, period, external_url("digests.view", token=view_token(run)), data.terms
     )
-    outbox.enqueue(run.outbox_key, "digest", subscriber.email, subject, text, html, list_headers(subscriber))
+    # A member's digest goes to the account's current address, even if it changed since they subscribed.
+    recipient = subscriber.user.email if subscriber.user is not None else subscriber.email
+    outbox.enqueue(run.outbox_key, "digest", recipient, subject, text, html, list_headers(subscriber))
     report.queued += 1
 
 
@@ -785,6 +801,14 @@ def nav_item():
         "footer_links": footer,
         "settings_links": settings if is_active_member(current_user) else [],
     }
+
+
+def account_deleting(user: User) -> None:
+    """The "account_deleting" hook: the subscription, and with it the address, goes with the account."""
+    subscriber = subscription_of(user)
+    if subscriber is not None:
+        db.session.delete(subscriber)
+        db.session.flush()
 
 
 def personal_data(user: User) -> dict:
