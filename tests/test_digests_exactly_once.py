@@ -179,10 +179,10 @@ class CrashingTransport:
             self.owner = owner
             self.connection = connection
 
-        def send_message(self, message) -> None:
+        def sendmail(self, from_address, to_addresses, raw) -> None:
             if self.owner.sent == self.owner.after:
                 raise SimulatedCrash("the sender died")
-            self.connection.send_message(message)
+            self.connection.sendmail(from_address, to_addresses, raw)
             self.owner.sent += 1
 
 

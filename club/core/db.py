@@ -54,3 +54,14 @@ def _sqlite_begin_mode() -> str:
     if has_request_context() and not getattr(g, "_club_read_only", True):
         return "IMMEDIATE"
     return "DEFERRED"
+
+
+def insert_ignoring_duplicates(table, unique_columns: list[str]):
+    """INSERT ... ON CONFLICT (columns) DO NOTHING on SQLite and PostgreSQL: rows a unique key already
+    holds are left alone, without an error and without a savepoint per row."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from club.extensions import db
+
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=unique_columns)

@@ -7,8 +7,13 @@ import smtplib
 import ssl
 import uuid
 from contextlib import contextmanager
+from email import message_from_bytes
+from email import policy as email_policy
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -17,6 +22,7 @@ from flask_babel import force_locale
 from club.core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+SMTP_COMPAT32 = email_policy.compat32.clone(linesep="\r\n")
 
 
 class SMTPTransport:
@@ -72,6 +78,9 @@ class _SingleMessageSessions:
     def send_message(self, message: EmailMessage) -> None:
         self.send(message)
 
+    def sendmail(self, from_address: str, to_addresses: list[str], raw: bytes) -> None:
+        self.send(message_from_bytes(raw, policy=email_policy.default))
+
 
 class MailboxTransport(_SingleMessageSessions):
     """Development: each message becomes a .eml file in the instance folder, shown at /dev/mailbox."""
@@ -117,6 +126,32 @@ def transport():
 def new_message_id() -> str:
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     return make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "localhost")
+
+
+def sender_address() -> str:
+    return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+
+
+def build_bytes(to: str, subject: str, text: str, html: str | None = None, headers: dict | None = None) -> bytes:
+    """The same message as build_message, as bytes ready for SMTP, built with the compat32 classes:
+    several times faster than EmailMessage, which matters when the outbox sends thousands."""
+    if html is None:
+        message = MIMEText(text, "plain", "utf-8")
+    else:
+        message = MIMEMultipart("alternative")
+        message.attach(MIMEText(text, "plain", "utf-8"))
+        message.attach(MIMEText(html, "html", "utf-8"))
+    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    message["From"] = formataddr((str(Header(name, "utf-8")) if not name.isascii() else name, address))
+    message["To"] = to
+    message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject
+    message["Date"] = format_datetime(utcnow())
+    headers = dict(headers or {})
+    message["Message-ID"] = headers.pop("Message-ID", None) or new_message_id()
+    for header_name, value in headers.items():
+        message[header_name] = value
+    # SMTP wants CRLF line ends; sendmail sends bytes as they are.
+    return message.as_bytes(policy=SMTP_COMPAT32)
 
 
 def build_message(

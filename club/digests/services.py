@@ -16,7 +16,7 @@ from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -37,6 +37,7 @@ from club.cases.models import (
     followed_sectors,
 )
 from club.core import outbox
+from club.core.db import insert_ignoring_duplicates
 from club.core.mail import new_message_id
 from club.core.models import Competence, Function, OutboxMessage, Sector
 from club.core.refusal import Refused
@@ -105,15 +106,24 @@ def subscriber_from_confirm_token(token: str) -> Subscriber | None:
 
 
 def view_token(run: DigestRun) -> str:
-    return _serializer("view").dumps(run.id)
+    return _view_token(run.subscriber_id, run.frequency, run.period_key)
+
+
+def _view_token(subscriber_id: int, frequency: str, key: str) -> str:
+    # Names the run by its unique key, so the link exists before the run's row has an id.
+    return _serializer("view").dumps([subscriber_id, frequency, key])
 
 
 def run_from_view_token(token: str) -> DigestRun | None:
     try:
-        run_id = _serializer("view").loads(token)
-    except BadSignature:
+        subscriber_id, frequency, key = _serializer("view").loads(token)
+    except (BadSignature, ValueError, TypeError):
         return None
-    return db.session.get(DigestRun, run_id) if isinstance(run_id, int) else None
+    return db.session.scalar(
+        select(DigestRun).where(
+            DigestRun.subscriber_id == subscriber_id, DigestRun.frequency == frequency, DigestRun.period_key == key
+        )
+    )
 
 
 # -- subscriptions ---------------------------------------------------------------------------------
@@ -622,18 +632,16 @@ def run_cycle(frequency: str, moment: datetime, *, dry_run: bool = False) -> Cyc
         facts = reader_facts(
             [item.user_id for item in members], {item.user_id: periods[item.id].start for item in members}, moment
         )
-        for subscriber in pending:
-            period = periods[subscriber.id]
-            content = build_content(subscriber, period, data, facts)
-            if dry_run:
-                if content.empty:
-                    report.skipped += 1
-                else:
-                    report.queued += 1
-                continue
-            _record(subscriber, period, content, data, report)
-        if not dry_run:
-            db.session.commit()
+        contents = [
+            (subscriber, periods[subscriber.id], build_content(subscriber, periods[subscriber.id], data, facts))
+            for subscriber in pending
+        ]
+        if dry_run:
+            report.skipped += sum(1 for _s, _p, content in contents if content.empty)
+            report.queued += sum(1 for _s, _p, content in contents if not content.empty)
+            continue
+        _record_batch(contents, data, report)
+        db.session.commit()
     if dry_run:
         db.session.rollback()
         return report
@@ -651,34 +659,84 @@ def run_cycle(frequency: str, moment: datetime, *, dry_run: bool = False) -> Cyc
     return report
 
 
-def _record(subscriber: Subscriber, period: Period, content: DigestContent, data: CycleData, report) -> None:
-    run = DigestRun(
-        subscriber_id=subscriber.id,
-        frequency=period.frequency,
-        period_key=period.key,
-        period_start=period.start,
-        period_end=period.end,
-        status="skipped" if content.empty else "queued",
-        case_count=len(content.picks),
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(run)
-    except IntegrityError:
-        report.already += 1  # another scheduler wrote it a moment ago
+def _outbox_key(subscriber_id: int, period: Period) -> str:
+    return f"digest:{subscriber_id}:{period.frequency}:{period.key}"
+
+
+def _record_batch(contents: list, data: CycleData, report: CycleReport) -> None:
+    """Record a batch's runs, then write the digests of the runs this process recorded.
+
+    The unique key of a run decides who writes a subscriber's digest for a period: rows another
+    scheduler recorded first are left alone (ON CONFLICT DO NOTHING) and this process writes nothing
+    for them; the outbox key is unique too, so a digest cannot be written twice either.
+    """
+    if not contents:
         return
-    subscriber.covered_until = period.end
-    if content.empty:
-        report.skipped += 1
-        return
-    run.outbox_key = f"digest:{subscriber.id}:{period.frequency}:{period.key}"
-    subject, text, html = render(
-        subscriber, content, period, external_url("digests.view", token=view_token(run)), data.terms
+    now = utcnow()
+    runs = DigestRun.__table__
+    recorded = set(
+        db.session.scalars(
+            insert_ignoring_duplicates(runs, ["subscriber_id", "frequency", "period_key"]).returning(
+                runs.c.subscriber_id
+            ),
+            [
+                {
+                    "subscriber_id": subscriber.id,
+                    "frequency": period.frequency,
+                    "period_key": period.key,
+                    "period_start": period.start,
+                    "period_end": period.end,
+                    "status": "skipped" if content.empty else "queued",
+                    "case_count": len(content.picks),
+                    "outbox_key": None if content.empty else _outbox_key(subscriber.id, period),
+                    "created_at": now,
+                }
+                for subscriber, period, content in contents
+            ],
+        )
     )
-    # A member's digest goes to the account's current address, even if it changed since they subscribed.
-    recipient = subscriber.user.email if subscriber.user is not None else subscriber.email
-    outbox.enqueue(run.outbox_key, "digest", recipient, subject, text, html, list_headers(subscriber))
-    report.queued += 1
+    report.already += len(contents) - len(recorded)
+    messages = []
+    for subscriber, period, content in contents:
+        if subscriber.id not in recorded:
+            continue
+        if content.empty:
+            report.skipped += 1
+            continue
+        view_url = external_url("digests.view", token=_view_token(subscriber.id, period.frequency, period.key))
+        subject, text, html = render(subscriber, content, period, view_url, data.terms)
+        # A member's digest goes to the account's current address, even if it changed since they subscribed.
+        recipient = subscriber.user.email if subscriber.user is not None else subscriber.email
+        messages.append(
+            {
+                "key": _outbox_key(subscriber.id, period),
+                "kind": "digest",
+                "recipient": recipient,
+                "subject": subject[:300],
+                "text_body": text,
+                "html_body": html,
+                "headers": list_headers(subscriber),
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        )
+        report.queued += 1
+    if messages:
+        db.session.execute(insert_ignoring_duplicates(OutboxMessage.__table__, ["key"]), messages)
+    if recorded:
+        subscribers = Subscriber.__table__
+        db.session.execute(
+            update(subscribers)
+            .where(subscribers.c.id == bindparam("subscriber"))
+            .values(covered_until=bindparam("until")),
+            [
+                {"subscriber": subscriber.id, "until": period.end}
+                for subscriber, period, _content in contents
+                if subscriber.id in recorded
+            ],
+        )
 
 
 def run_due(frequency: str, now: datetime | None = None) -> CycleReport:
