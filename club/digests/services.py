@@ -295,6 +295,7 @@ class CycleData:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
+        self.links = SiteLinks()
         self._cases: dict[tuple, list[CaseStudy]] = {}
         self._candidates: dict[int, Candidate] = {}
         self.sessions = self._upcoming_sessions()
@@ -518,8 +519,31 @@ def list_headers(subscriber: Subscriber) -> dict[str, str]:
     }
 
 
-def render(subscriber: Subscriber, content: DigestContent, period: Period, view_url: str | None, terms: dict):
+class SiteLinks:
+    """Absolute links, built once per cycle: every digest links the same cases and sessions, and
+    building a URL costs more than the rest of a digest's line."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple, str] = {}
+
+    def url(self, endpoint: str, **values) -> str:
+        key = (endpoint, *sorted(values.items()))
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = external_url(endpoint, **values)
+        return found
+
+
+def render(
+    subscriber: Subscriber,
+    content: DigestContent,
+    period: Period,
+    view_url: str | None,
+    terms: dict,
+    links: SiteLinks | None = None,
+):
     """(subject, text, html) in the subscriber's language; the HTML with its CSS inlined."""
+    links = links or SiteLinks()
     with _links_context(), force_locale(subscriber.locale):
         subject = str(
             {
@@ -536,8 +560,8 @@ def render(subscriber: Subscriber, content: DigestContent, period: Period, view_
             "reasons": [reason_text(pick, terms) for _case, pick in content.picks],
             "view_url": view_url,
             "unsubscribe_url": external_url("digests.unsubscribe", token=subscriber_token(subscriber, "unsubscribe")),
-            "more_url": external_url("cases.index", sort="newest"),
-            "external_url": external_url,
+            "more_url": links.url("cases.index", sort="newest"),
+            "external_url": links.url,
         }
         text = render_template("email/digest.txt", **context)
         html = _INLINER.inline(render_template("email/digest.html", **context))
@@ -704,7 +728,7 @@ def _record_batch(contents: list, data: CycleData, report: CycleReport) -> None:
             report.skipped += 1
             continue
         view_url = external_url("digests.view", token=_view_token(subscriber.id, period.frequency, period.key))
-        subject, text, html = render(subscriber, content, period, view_url, data.terms)
+        subject, text, html = render(subscriber, content, period, view_url, data.terms, data.links)
         # A member's digest goes to the account's current address, even if it changed since they subscribed.
         recipient = subscriber.user.email if subscriber.user is not None else subscriber.email
         messages.append(
