@@ -630,10 +630,10 @@ def run_cycle(frequency: str, moment: datetime, *, dry_run: bool = False) -> Cyc
     data = CycleData(utcnow())
     last_id = 0
     while True:
-        # One transaction per batch, a writer's from its start (SQLite: two schedulers take turns).
+        # Each batch: read and render without holding any lock, then write in one short transaction
+        # that is a writer's from its start (on SQLite, the outbox drain can run in between).
         if not dry_run:
             db.session.commit()
-            outbox.write_transaction()
         batch = list(
             db.session.scalars(due_subscribers_query(frequency).where(Subscriber.id > last_id).limit(SUBSCRIBER_BATCH))
         )
@@ -664,7 +664,10 @@ def run_cycle(frequency: str, moment: datetime, *, dry_run: bool = False) -> Cyc
             report.skipped += sum(1 for _s, _p, content in contents if content.empty)
             report.queued += sum(1 for _s, _p, content in contents if not content.empty)
             continue
-        _record_batch(contents, data, report)
+        prepared = [_prepare(subscriber, period, content, data) for subscriber, period, content in contents]
+        db.session.commit()
+        outbox.write_transaction()
+        _record_batch(prepared, report)
         db.session.commit()
     if dry_run:
         db.session.rollback()
@@ -687,79 +690,82 @@ def _outbox_key(subscriber_id: int, period: Period) -> str:
     return f"digest:{subscriber_id}:{period.frequency}:{period.key}"
 
 
-def _record_batch(contents: list, data: CycleData, report: CycleReport) -> None:
+@dataclass
+class PreparedDigest:
+    """One subscriber's outcome for the period, as plain data: the run's row and the message, if any."""
+
+    subscriber_id: int
+    run: dict
+    message: dict | None
+
+
+def _prepare(subscriber: Subscriber, period: Period, content: DigestContent, data: CycleData) -> PreparedDigest:
+    now = utcnow()
+    run = {
+        "subscriber_id": subscriber.id,
+        "frequency": period.frequency,
+        "period_key": period.key,
+        "period_start": period.start,
+        "period_end": period.end,
+        "status": "skipped" if content.empty else "queued",
+        "case_count": len(content.picks),
+        "outbox_key": None if content.empty else _outbox_key(subscriber.id, period),
+        "created_at": now,
+    }
+    if content.empty:
+        return PreparedDigest(subscriber.id, run, None)
+    view_url = data.links.url("digests.view", token=_view_token(subscriber.id, period.frequency, period.key))
+    subject, text, html = render(subscriber, content, period, view_url, data.terms, data.links)
+    # A member's digest goes to the account's current address, even if it changed since they subscribed.
+    recipient = subscriber.user.email if subscriber.user is not None else subscriber.email
+    message = {
+        "key": run["outbox_key"],
+        "kind": "digest",
+        "recipient": recipient,
+        "subject": subject[:300],
+        "text_body": text,
+        "html_body": html,
+        "headers": list_headers(subscriber),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    return PreparedDigest(subscriber.id, run, message)
+
+
+def _record_batch(prepared: list[PreparedDigest], report: CycleReport) -> None:
     """Record a batch's runs, then write the digests of the runs this process recorded.
 
     The unique key of a run decides who writes a subscriber's digest for a period: rows another
     scheduler recorded first are left alone (ON CONFLICT DO NOTHING) and this process writes nothing
     for them; the outbox key is unique too, so a digest cannot be written twice either.
     """
-    if not contents:
+    if not prepared:
         return
-    now = utcnow()
     runs = DigestRun.__table__
     recorded = set(
         db.session.scalars(
             insert_ignoring_duplicates(runs, ["subscriber_id", "frequency", "period_key"]).returning(
                 runs.c.subscriber_id
             ),
-            [
-                {
-                    "subscriber_id": subscriber.id,
-                    "frequency": period.frequency,
-                    "period_key": period.key,
-                    "period_start": period.start,
-                    "period_end": period.end,
-                    "status": "skipped" if content.empty else "queued",
-                    "case_count": len(content.picks),
-                    "outbox_key": None if content.empty else _outbox_key(subscriber.id, period),
-                    "created_at": now,
-                }
-                for subscriber, period, content in contents
-            ],
+            [item.run for item in prepared],
         )
     )
-    report.already += len(contents) - len(recorded)
-    messages = []
-    for subscriber, period, content in contents:
-        if subscriber.id not in recorded:
-            continue
-        if content.empty:
-            report.skipped += 1
-            continue
-        view_url = external_url("digests.view", token=_view_token(subscriber.id, period.frequency, period.key))
-        subject, text, html = render(subscriber, content, period, view_url, data.terms, data.links)
-        # A member's digest goes to the account's current address, even if it changed since they subscribed.
-        recipient = subscriber.user.email if subscriber.user is not None else subscriber.email
-        messages.append(
-            {
-                "key": _outbox_key(subscriber.id, period),
-                "kind": "digest",
-                "recipient": recipient,
-                "subject": subject[:300],
-                "text_body": text,
-                "html_body": html,
-                "headers": list_headers(subscriber),
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-        )
-        report.queued += 1
+    report.already += len(prepared) - len(recorded)
+    mine = [item for item in prepared if item.subscriber_id in recorded]
+    messages = [item.message for item in mine if item.message is not None]
+    report.queued += len(messages)
+    report.skipped += len(mine) - len(messages)
     if messages:
         db.session.execute(insert_ignoring_duplicates(OutboxMessage.__table__, ["key"]), messages)
-    if recorded:
+    if mine:
         subscribers = Subscriber.__table__
         db.session.execute(
             update(subscribers)
             .where(subscribers.c.id == bindparam("subscriber"))
             .values(covered_until=bindparam("until")),
-            [
-                {"subscriber": subscriber.id, "until": period.end}
-                for subscriber, period, _content in contents
-                if subscriber.id in recorded
-            ],
+            [{"subscriber": item.subscriber_id, "until": item.run["period_end"]} for item in mine],
         )
 
 
