@@ -619,6 +619,8 @@ def run_cycle(frequency: str, moment: datetime, *, dry_run: bool = False) -> Cyc
     """
     key = schedule.period_key(frequency, moment)
     report = CycleReport(frequency, key)
+    db.session.commit()
+    outbox.write_transaction()
     ensure_member_subscriptions()  # in a dry run too, so it counts them; rolled back at its end
     if not dry_run:
         try:
@@ -672,17 +674,18 @@ def run_cycle(frequency: str, moment: datetime, *, dry_run: bool = False) -> Cyc
     if dry_run:
         db.session.rollback()
         return report
-    if not dry_run:
-        db.session.execute(
-            update(DigestCycle)
-            .where(DigestCycle.frequency == frequency, DigestCycle.period_key == key)
-            .values(
-                finished_at=utcnow(),
-                queued=DigestCycle.queued + report.queued,
-                skipped=DigestCycle.skipped + report.skipped,
-            )
+    db.session.commit()
+    outbox.write_transaction()
+    db.session.execute(
+        update(DigestCycle)
+        .where(DigestCycle.frequency == frequency, DigestCycle.period_key == key)
+        .values(
+            finished_at=utcnow(),
+            queued=DigestCycle.queued + report.queued,
+            skipped=DigestCycle.skipped + report.skipped,
         )
-        db.session.commit()
+    )
+    db.session.commit()
     return report
 
 
