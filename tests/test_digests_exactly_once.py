@@ -20,6 +20,7 @@ from tests.digest_factories import (
     all_subscribers,
     cycle,
     make_author,
+    make_due_now,
     make_subscriber,
     member_subscriber,
     outbox_rows,
@@ -277,6 +278,12 @@ def test_a_crash_between_the_servers_acceptance_and_the_record_resends_that_mess
         outbox.drain()
     monkeypatch.setattr(outbox, "_mark_sent", real_mark_sent)
     in_flight = {row.id: row.recipient for row in outbox_rows("digest")}[calls[2]]
+    # A restart sends the rest but leaves the accepted message alone while its claim lasts...
+    outbox.drain()
+    assert smtp.count_by_recipient(SUBJECT)[in_flight] == 1
+    assert {row.recipient: row.status for row in outbox_rows("digest")}[in_flight] == "sending"
+    # ...and only once the claim has lapsed may it go a second time.
+    make_due_now(claims=True)
     outbox.drain()
 
     counts = smtp.count_by_recipient(SUBJECT)
@@ -389,3 +396,25 @@ def test_two_schedulers_adding_the_default_subscriptions_at_once_do_not_collide(
     assert errors == []
     assert added == {"first": 5, "second": 0}
     assert sorted(row.email for row in all_subscribers()) == [f"newcomer{n}@example.org" for n in range(5)]
+
+
+def test_a_busy_database_when_recording_a_sent_message_is_waited_for_not_resent(app, smtp, readers, monkeypatch):
+    """The server said 250 and SQLite was busy for a moment: the record is retried, nothing goes twice."""
+    from sqlalchemy.exc import OperationalError
+
+    cycle("weekly")
+    real_mark_sent = outbox._mark_sent
+    failures = []
+
+    def busy_once(message_id, worker):
+        if not failures:
+            failures.append(message_id)
+            raise OperationalError("UPDATE outbox_messages", {}, Exception("database is locked"))
+        real_mark_sent(message_id, worker)
+
+    monkeypatch.setattr(outbox, "_mark_sent", busy_once)
+    outbox.drain()
+    outbox.drain()
+
+    assert failures
+    _assert_one_digest_each(smtp, readers)

@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from club.core import hooks
 from club.core.mail import build_bytes, sender_address, transport
@@ -135,6 +136,18 @@ def _mark_sent(message_id: int, worker: str) -> None:
         )
 
 
+def _record_sent(message_id: int, worker: str, attempts: int = 5) -> None:
+    """_mark_sent, tried again when the database is busy for a moment (another writer holds SQLite's lock)."""
+    for attempt in range(attempts):
+        try:
+            _mark_sent(message_id, worker)
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * 2**attempt)
+
+
 def _mark_failed(message: OutboxMessage, worker: str, error: Exception, report: DrainReport) -> None:
     _writer()
     config = current_app.config
@@ -212,9 +225,11 @@ def _send_batch(ids: list[int], worker: str, report: DrainReport) -> None:
                     if _connection_lost(error):
                         raise
                     continue
-                _mark_sent(message.id, worker)
-                report.sent += 1
+                # Accepted by the server: from here on the message is never given back for another try,
+                # even if recording it fails (its claim then has to lapse first).
                 remaining.pop(0)
+                _record_sent(message.id, worker)
+                report.sent += 1
     except (OSError, smtplib.SMTPException) as error:
         # No connection (refused at the start, or dropped): the untried messages wait for the next drain.
         log.warning("outbox: SMTP unavailable (%s); %d messages wait", error, len(remaining))
