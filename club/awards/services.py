@@ -475,6 +475,14 @@ def finalists(category: AwardCategory) -> list[Nomination]:
     )
 
 
+def announced_finalists(category: AwardCategory, viewer) -> list[Nomination]:
+    """Finalists are announced when they are fixed, that is when judging or voting starts;
+    organisers see them as they are being chosen."""
+    if is_active_organiser(viewer) or not Timeline.of(category.edition).finalists_editable(utcnow()):
+        return finalists(category)
+    return []
+
+
 def set_eligibility(nomination: Nomination, actor: User, eligibility: str, note: str | None) -> None:
     edition = nomination.category.edition
     if eligibility not in {item.value for item in Eligibility}:
@@ -774,10 +782,14 @@ def jury_report(category: AwardCategory) -> JuryReport:
 # -- the member vote -------------------------------------------------------------------------------
 
 
+def _secret() -> bytes:
+    secret = current_app.config["SECRET_KEY"]
+    return secret.encode() if isinstance(secret, str) else secret
+
+
 def voter_key(category_id: int, user_id: int) -> str:
     """A keyed hash naming the member's ballot row without naming the member."""
-    secret = current_app.config["SECRET_KEY"]
-    secret = secret.encode() if isinstance(secret, str) else secret
+    secret = _secret()
     return hmac.new(secret, f"ballot:{category_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
 
 
@@ -1048,8 +1060,7 @@ def score_rows(category: AwardCategory) -> list[tuple[str, int, str, int]]:
 
 def anonymous_jurors(category_id: int, juror_ids: list[int]) -> dict[int, str]:
     """Labels J1, J2... in an order keyed by the secret, so neither the order nor the label names anyone."""
-    secret = current_app.config["SECRET_KEY"]
-    secret = secret.encode() if isinstance(secret, str) else secret
+    secret = _secret()
 
     def order(juror: int) -> str:
         return hmac.new(secret, f"juror:{category_id}:{juror}".encode(), hashlib.sha256).hexdigest()

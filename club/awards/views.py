@@ -67,11 +67,6 @@ def _user():
     return current_user._get_current_object()
 
 
-def _finalists_public(category: AwardCategory) -> bool:
-    """Finalists are announced when they are fixed, that is when judging or voting starts."""
-    return is_active_organiser(current_user) or not Timeline.of(category.edition).finalists_editable(utcnow())
-
-
 # -- editions --------------------------------------------------------------------------------------
 
 
@@ -173,7 +168,7 @@ def category(category_id: int):
     category = _category_or_404(category_id)
     edition = category.edition
     now = utcnow()
-    finalists = services.finalists(category) if _finalists_public(category) else []
+    finalists = services.announced_finalists(category, current_user)
     return render_template(
         "awards/category.html",
         category=category,
@@ -280,7 +275,7 @@ def jury(category_id: int):
     category = _category_or_404(category_id)
     if not services.is_juror(category, current_user):
         abort(403, _("You are not on the jury of this category."))
-    finalists = services.finalists(category) if _finalists_public(category) else []
+    finalists = services.announced_finalists(category, current_user)
     recused = {
         item.nomination.id: item.reason
         for item in services.recusals(category, finalists)
