@@ -5,15 +5,25 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from sqlalchemy.orm import configure_mappers
+from werkzeug.routing import IntegerConverter
 
 from club.config import config_from_env
 from club.core.i18n import select_locale
 from club.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LARGEST_ID = 2**31 - 1
+LARGEST_PAGE = 10**6
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, map, fixed_digits=0, min=None, max=LARGEST_ID, signed=False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -25,6 +35,8 @@ def create_app(config=None, instance_path: str | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    # Ids in paths stop at PostgreSQL's integer range: a larger number is a 404, not an overflow (500).
+    app.url_map.converters["int"] = BoundedIntConverter
     config_class = config or config_from_env()
     app.config.from_object(config_class)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -55,6 +67,7 @@ def create_app(config=None, instance_path: str | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from club.core import deferred
     from club.core.db import configure_engine_events, include_name
     from club.core.mail import init_mail
 
@@ -74,10 +87,11 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     init_mail(app)
+    deferred.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
-    from club import accounts, awards, cases, core, digests, events, members
+    from club import accounts, awards, cases, core, digests, events, members, organiser
 
     # In the layer order of DESIGN.md; each domain's init_app registers what it offers the others.
     for domain, prefix in (
@@ -88,6 +102,8 @@ def _register_blueprints(app: Flask) -> None:
         (events, "/events"),
         (awards, "/awards"),
         (digests, "/digests"),
+        # Its paths are spelled out: the console lives under /organiser, invitations open at /join.
+        (organiser, None),
     ):
         app.register_blueprint(domain.bp, url_prefix=prefix)
         if hasattr(domain, "init_app"):
@@ -100,6 +116,13 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _mark_read_only():
         g._club_read_only = request.method in READ_ONLY_METHODS
+
+    @app.before_request
+    def _refuse_absurd_pages():
+        # Every list paginates with ?page=N; a page beyond any list would overflow the SQL OFFSET.
+        page = request.args.get("page", "")
+        if page.isascii() and page.isdigit() and int(page) > LARGEST_PAGE:
+            abort(404)
 
     @app.after_request
     def _commit_once(response):

@@ -135,6 +135,7 @@ def demo_command(if_empty: bool) -> None:
     from club.digests import demo as digests_demo
     from club.events import demo as events_demo
     from club.members import demo as members_demo
+    from club.organiser import demo as organiser_demo
 
     if if_empty and count_users():
         click.echo("The database already has accounts: demo data not loaded.")
@@ -157,6 +158,7 @@ def demo_command(if_empty: bool) -> None:
         events_demo.load,
         awards_demo.load,
         digests_demo.load,
+        organiser_demo.load,
     ):
         loader()
     db.session.commit()
@@ -175,6 +177,11 @@ def demo_command(if_empty: bool) -> None:
     click.echo(f"Award editions: {editions} in all ({ballots} member ballots).")
     subscribers, outsiders = digests_demo.counts()
     click.echo(f"Digest subscribers: {subscribers} in all ({outsiders} outside the club).")
+    reads, reported, pending, sent = organiser_demo.counts()
+    click.echo(
+        f"Organiser console: {reads} case reads, {reported} reported comments, "
+        f"{pending} pending invitations, {sent} digests sent."
+    )
     logins = [f"{accounts_demo.ADMIN_EMAIL} (admin)"]
     logins += [f"{email} (organiser)" for email in accounts_demo.ORGANISER_EMAILS]
     logins.append(f"{members_demo.DEMO_MEMBER_EMAIL} (member)")

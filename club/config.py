@@ -91,6 +91,9 @@ class Config:
 
     DEV_MAILBOX = False
     DIRECTORY_PAGE_SIZE = 24
+    # Page views and visits are written after the response, in batches (club/core/deferred.py).
+    DEFERRED_WRITES_DELAY = float(os.environ.get("DEFERRED_WRITES_DELAY", "5"))
+    DEFERRED_WRITES_BATCH = _int("DEFERRED_WRITES_BATCH", 500)
 
 
 class ProductionConfig(Config):
@@ -135,6 +138,7 @@ class TestingConfig(Config):
     ARGON2_PARALLELISM = 1
     SERVER_NAME = None
     RATELIMIT_STORAGE_URI = "memory://"
+    DEFERRED_WRITES_DELAY = 0.0  # written as each request ends, so a test reads them at once
 
     @classmethod
     def check(cls, app) -> None:

@@ -52,8 +52,11 @@ def make_week(
     place: str | None = "Milano, Palazzo delle Stelline",
     online: bool = False,
     status: str = "published",
+    actor: User | None = None,
 ) -> EventWeek:
-    """A week of `days` days; starts_on is a date or an offset in days from today (Europe/Rome)."""
+    """A week of `days` days; starts_on is a date or an offset in days from today (Europe/Rome).
+
+    actor is the organiser the audit log names (None: the services record nothing)."""
     if starts_on is None:
         starts_on = FUTURE_MONDAY
     elif isinstance(starts_on, int):
@@ -68,7 +71,7 @@ def make_week(
         online=online,
         status=status,
     )
-    week = services.save_week(None, data)
+    week = services.save_week(None, data, actor)
     db.session.commit()
     return week
 
@@ -88,6 +91,7 @@ def make_session(
     online_url: str | None = None,
     speakers: Iterable[User | str | tuple[str, str | None]] = (),
     cases: Iterable = (),
+    actor: User | None = None,
 ) -> EventSession:
     """A session on the week's day `day_offset`, from `start` to `end` (Europe/Rome wall clock).
 
@@ -121,7 +125,7 @@ def make_session(
         speakers=speaker_inputs,
         case_ids=[case if isinstance(case, int) else case.id for case in cases],
     )
-    event_session = services.save_session(week, None, data)
+    event_session = services.save_session(week, None, data, actor)
     db.session.commit()
     return event_session
 

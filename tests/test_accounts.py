@@ -363,7 +363,16 @@ def test_organiser_suspends_and_reactivates_a_member(client, app):
     assert "Spam in the comments" in refused.get_data(as_text=True)
 
     assert client.post(url("accounts.suspend", user_id=member.id), data={"reason": "again"}).status_code == 409
-    assert client.post(url("accounts.reactivate", user_id=member.id)).status_code == 302
+    # Reactivating needs a reason too (for the audit log): without one, nothing changes.
+    for reason in ("", "  ", "ok", "x" * 501):
+        assert client.post(url("accounts.reactivate", user_id=member.id), data={"reason": reason}).status_code == 302
+        db.session.refresh(member)
+        assert member.suspended_at is not None, reason
+    response = client.post(url("accounts.reactivate", user_id=member.id), data={"reason": "Apologised, spam removed"})
+    assert response.status_code == 302
+    db.session.refresh(member)
+    assert member.suspended_at is None and member.suspension_reason is None
+    assert client.post(url("accounts.reactivate", user_id=member.id), data={"reason": "Once more"}).status_code == 409
     login(member_client, member)
 
 
@@ -372,7 +381,7 @@ def test_members_cannot_suspend(client):
     other = make_member()
     login(client, member)
     assert client.post(url("accounts.suspend", user_id=other.id), data={"reason": "no"}).status_code == 403
-    assert client.post(url("accounts.reactivate", user_id=other.id)).status_code == 403
+    assert client.post(url("accounts.reactivate", user_id=other.id), data={"reason": "Because"}).status_code == 403
     db.session.refresh(other)
     assert other.suspended_at is None
 

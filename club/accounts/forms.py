@@ -64,3 +64,9 @@ class ChangeEmailForm(BaseForm):
 
 class SuspendForm(BaseForm):
     reason = TextAreaField(_l("Reason (shown to the member)"), validators=[InputRequired(), Length(min=3, max=500)])
+
+
+class ReactivateForm(BaseForm):
+    reason = TextAreaField(
+        _l("Why the suspension ends (for the organisers' log)"), validators=[InputRequired(), Length(min=3, max=500)]
+    )

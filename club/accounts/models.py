@@ -38,6 +38,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last day the member opened a page while signed in (written after the response, at most
+    # once a day; see accounts.init_app): what "silent members" are measured against.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

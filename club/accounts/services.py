@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from club.accounts import passwords, tokens
 from club.accounts.models import Role, User
+from club.core import audit
 from club.core.mail import send_template
 from club.core.refusal import Refused
 from club.core.timeutil import utcnow
@@ -305,6 +306,10 @@ def confirm_email_change(token: str) -> User:
 # -- roles and suspension --------------------------------------------------------------------------
 
 
+def user_scope(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
 def suspend(actor: User, user: User, reason: str) -> None:
     if not actor.is_organiser:
         raise AccountError(_l("Only organisers can suspend members."), status=403)
@@ -319,16 +324,36 @@ def suspend(actor: User, user: User, reason: str) -> None:
     user.suspended_at = utcnow()
     user.suspension_reason = reason
     user.session_version += 1
+    audit.record(actor, "member.suspend", user_scope(user.id), user.display_name, reason=reason)
     db.session.flush()
 
 
-def reactivate(actor: User, user: User) -> None:
+REASON_MIN, REASON_MAX = 3, 500
+
+
+def reactivate(actor: User, user: User, reason: str) -> None:
+    """Lift a suspension; the organiser says why, for the audit log."""
     if not actor.is_organiser:
         raise AccountError(_l("Only organisers can reactivate members."), status=403)
+    reason = (reason or "").strip()
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        raise AccountError(
+            _l("Give a reason of at least %(min)d and at most %(max)d characters.", min=REASON_MIN, max=REASON_MAX),
+            field="reason",
+        )
     if user.suspended_at is None:
         raise AccountError(_l("This member is not suspended."), status=409)
+    suspension_reason = user.suspension_reason
     user.suspended_at = None
     user.suspension_reason = None
+    audit.record(
+        actor,
+        "member.reactivate",
+        user_scope(user.id),
+        user.display_name,
+        reason=reason,
+        suspension_reason=suspension_reason,
+    )
     db.session.flush()
 
 

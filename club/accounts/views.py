@@ -12,6 +12,7 @@ from club.accounts.forms import (
     EmailOnlyForm,
     LoginForm,
     NewPasswordForm,
+    ReactivateForm,
     SignupForm,
     SuspendForm,
 )
@@ -240,11 +241,16 @@ def suspend(user_id: int):
 @organiser_required
 def reactivate(user_id: int):
     user = db.get_or_404(services.User, user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    form = ReactivateForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason of at least 3 and at most 500 characters."), "error")
+        return redirect(url_for("members.profile", user_id=user.id))
     try:
-        services.reactivate(current_user, user)
+        services.reactivate(current_user, user, form.reason.data)
     except services.AccountError as error:
+        if error.field:
+            flash(error.message, "error")
+            return redirect(url_for("members.profile", user_id=user.id))
         abort(error.status, error.message)
     flash(_("%(name)s is active again.", name=user.display_name), "success")
     return redirect(url_for("members.profile", user_id=user.id))

@@ -246,6 +246,33 @@ class Ballot(db.Model):
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class VoteOrigin(db.Model):
+    """Where a member's vote in a category came from, for the organisers' cross-silo insights ("who
+    votes for whose cases"): the voter's sector and function when they last cast, their first choice,
+    and the month.
+
+    Kept apart from the ballots on purpose: its key is another keyed hash of (category, member), so
+    the table cannot be joined to a ballot, and the public ballot list never learns a voter's sector.
+    One row per voter per category (unique), rewritten when they change their ballot.
+    """
+
+    __tablename__ = "award_vote_origins"
+    __table_args__ = (
+        UniqueConstraint("category_id", "origin_key", name="uq_award_vote_origins_category_key"),
+        Index("ix_award_vote_origins_month", "month_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("award_categories.id", ondelete="CASCADE"))
+    origin_key: Mapped[str] = mapped_column(String(64))
+    first_choice_id: Mapped[int | None] = mapped_column(ForeignKey("case_studies.id", ondelete="SET NULL"))
+    voter_sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="SET NULL"))
+    voter_function_id: Mapped[int | None] = mapped_column(ForeignKey("functions.id", ondelete="SET NULL"))
+    # Midnight (Rome) of the first day of the month of the cast: no finer time that could be matched
+    # against a ballot's cast_at.
+    month_start: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class AwardResult(db.Model):
     """A finalist's place in the frozen final ranking: what badges and certificates read."""
 

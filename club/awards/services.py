@@ -35,6 +35,7 @@ from club.awards.models import (
     NominationStatus,
     Review,
     Score,
+    VoteOrigin,
 )
 from club.awards.timeline import Phase, Timeline, phase
 from club.cases import services as case_services
@@ -43,7 +44,7 @@ from club.core import audit
 from club.core.mail import send_template
 from club.core.models import Sector
 from club.core.refusal import Refused
-from club.core.timeutil import ROME, utcnow
+from club.core.timeutil import ROME, as_utc, to_rome, utcnow
 from club.core.urls import external_url
 from club.events.models import EventWeek, WeekStatus
 from club.extensions import db
@@ -205,6 +206,10 @@ def save_category(edition: AwardEdition, category: AwardCategory | None, data: C
     sectors = list(db.session.scalars(select(Sector).where(Sector.id.in_(data.sector_ids)))) if data.sector_ids else []
     if len(sectors) != len(set(data.sector_ids)):
         raise AwardError(_l("Unknown sector."), field="sectors")
+    # A sector retired since the category listed it stays listed while kept; nobody adds it anew.
+    kept_sector_ids = {sector.id for sector in category.sectors} if category is not None else set()
+    if any(sector.retired_at is not None and sector.id not in kept_sector_ids for sector in sectors):
+        raise AwardError(_l("This choice is no longer available. Reload the page."), field="sectors")
     creating = category is None
     if creating:
         position = db.session.scalar(
@@ -793,6 +798,28 @@ def voter_key(category_id: int, user_id: int) -> str:
     return hmac.new(secret, f"ballot:{category_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
 
 
+def origin_key(category_id: int, user_id: int) -> str:
+    """Another keyed hash of (category, member), different from voter_key: a vote's origin row and
+    its ballot row share nothing."""
+    return hmac.new(_secret(), f"origin:{category_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def _record_vote_origin(category: AwardCategory, user, first_choice_id: int) -> None:
+    key = origin_key(category.id, user.id)
+    origin = db.session.scalar(
+        select(VoteOrigin).where(VoteOrigin.category_id == category.id, VoteOrigin.origin_key == key)
+    )
+    if origin is None:
+        origin = VoteOrigin(category_id=category.id, origin_key=key)
+        db.session.add(origin)
+    profile = getattr(user, "profile", None)
+    origin.voter_sector_id = profile.sector_id if profile is not None else None
+    origin.voter_function_id = profile.function_id if profile is not None else None
+    origin.first_choice_id = first_choice_id
+    today = to_rome(utcnow())
+    origin.month_start = as_utc(datetime(today.year, today.month, 1, tzinfo=ROME))
+
+
 def receipt_hash(receipt: str) -> str:
     return hashlib.sha256(normalise_receipt(receipt).encode()).hexdigest()
 
@@ -862,6 +889,7 @@ def cast_ballot(category: AwardCategory, user, ranking: list) -> str:
             ballot.ranking = ranking
             ballot.receipt_hash = receipt_hash(receipt)
             ballot.cast_at = utcnow()
+            _record_vote_origin(category, user, ranking[0])
     except IntegrityError:
         # Two casts by the same member at the same moment: the database kept one, this one changes nothing.
         raise AwardError(
@@ -1160,3 +1188,78 @@ def personal_data(user: User) -> dict:
 
 def scheduled_jobs():
     return [("awards.publish_results", publish_due_results, {"trigger": "cron", "minute": "*/5"})]
+
+
+@dataclass
+class JuryProgress:
+    category: AwardCategory
+    done: int  # reviews counted
+    expected: int  # juror-finalist pairs without a recusal
+
+
+def jury_progress(now: datetime | None = None) -> list[JuryProgress]:
+    """How far each jury whose window is open has got: a fixed number of queries however many
+    categories, jurors and finalists there are (the organisers' dashboard reads it on every visit)."""
+    now = now or utcnow()
+    categories = list(
+        db.session.scalars(
+            select(AwardCategory)
+            .join(AwardEdition, AwardEdition.id == AwardCategory.edition_id)
+            .where(AwardEdition.jury_open_at <= now, AwardEdition.jury_close_at > now)
+            .options(joinedload(AwardCategory.edition))
+            .order_by(AwardEdition.jury_close_at, AwardCategory.position, AwardCategory.id)
+        )
+    )
+    if not categories:
+        return []
+    category_ids = [category.id for category in categories]
+    juror_rows = db.session.execute(
+        select(Juror.category_id, Juror.user_id, Profile.organisation)
+        .outerjoin(Profile, Profile.user_id == Juror.user_id)
+        .where(Juror.category_id.in_(category_ids))
+    ).all()
+    finalist_rows = db.session.execute(
+        select(Nomination.id, Nomination.category_id, Nomination.case_id, CaseStudy.organisation)
+        .join(CaseStudy, CaseStudy.id == Nomination.case_id)
+        .where(Nomination.category_id.in_(category_ids), Nomination.finalist.is_(True))
+    ).all()
+    case_ids = {row.case_id for row in finalist_rows}
+    authors: dict[int, set[int]] = {}
+    if case_ids:
+        for case_id, user_id in db.session.execute(
+            select(CaseAuthor.case_id, CaseAuthor.user_id).where(CaseAuthor.case_id.in_(case_ids))
+        ):
+            authors.setdefault(case_id, set()).add(user_id)
+    nomination_ids = [row.id for row in finalist_rows]
+    declared = set()
+    reviewed = set()
+    if nomination_ids:
+        declared = set(
+            db.session.execute(
+                select(DeclaredConflict.nomination_id, DeclaredConflict.user_id).where(
+                    DeclaredConflict.nomination_id.in_(nomination_ids)
+                )
+            ).all()
+        )
+        reviewed = set(
+            db.session.execute(
+                select(Review.nomination_id, Review.juror_id).where(Review.nomination_id.in_(nomination_ids))
+            ).all()
+        )
+    progress = []
+    for category in categories:
+        done = expected = 0
+        for juror in (row for row in juror_rows if row.category_id == category.id):
+            own_organisation = _normalise_organisation(juror.organisation)
+            for finalist in (row for row in finalist_rows if row.category_id == category.id):
+                recused = (
+                    juror.user_id in authors.get(finalist.case_id, set())
+                    or (own_organisation and own_organisation == _normalise_organisation(finalist.organisation))
+                    or (finalist.id, juror.user_id) in declared
+                )
+                if recused:
+                    continue
+                expected += 1
+                done += (finalist.id, juror.user_id) in reviewed
+        progress.append(JuryProgress(category, done, expected))
+    return progress

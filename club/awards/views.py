@@ -32,7 +32,7 @@ from club.core import audit
 from club.core.csvexport import csv_response
 from club.core.forms import EmptyForm, add_error
 from club.core.models import Sector
-from club.core.taxonomy import choices as taxonomy_choices
+from club.core.taxonomy import choices_keeping
 from club.core.timeutil import utcnow
 from club.events.models import EventWeek
 from club.extensions import db, login_manager
@@ -513,9 +513,11 @@ def edit_edition(edition_id: int):
     return render_template("awards/edition_form.html", form=form, edition=edition), 400
 
 
-def _category_form(**kwargs) -> CategoryForm:
+def _category_form(category: AwardCategory | None = None, **kwargs) -> CategoryForm:
+    """The category form; editing also offers the retired sectors the category lists, so saving keeps them."""
     form = CategoryForm(**kwargs)
-    form.sectors.choices = [(int(value), label) for value, label in taxonomy_choices(Sector)]
+    kept = [sector.id for sector in category.sectors] if category is not None else []
+    form.sectors.choices = [(int(value), label) for value, label in choices_keeping(Sector, kept)]
     return form
 
 
@@ -557,11 +559,11 @@ def edit_category(category_id: int):
     category = _category_or_404(category_id)
     edition = category.edition
     if request.method == "GET":
-        form = _category_form(formdata=None, obj=category)
+        form = _category_form(category, formdata=None, obj=category)
         form.sectors.data = [sector.id for sector in category.sectors]
         form.show_criteria(category)
         return render_template("awards/category_form.html", form=form, edition=edition, category=category)
-    form = _category_form()
+    form = _category_form(category)
     if form.validate_on_submit():
         try:
             services.save_category(edition, category, _category_input(form), _user())

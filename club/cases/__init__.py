@@ -4,9 +4,11 @@ bp = Blueprint("cases", __name__)
 
 
 def init_app(app) -> None:
-    from club.cases import labels, search  # noqa: F401  (the search index's DDL events attach on import)
+    from club.cases import activity, labels, search  # noqa: F401  (the search index's DDL events attach on import)
     from club.cases.services import home_section, nav_item, personal_data
-    from club.core import hooks
+    from club.core import deferred, hooks
+
+    deferred.register(app, activity.KIND, activity.write_views)
 
     hooks.register(app, "home_sections", home_section)
     hooks.register(app, "nav_items", nav_item)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from club.accounts import demo as accounts_demo
 from club.accounts.models import User
@@ -45,7 +45,7 @@ from club.cases.models import (
     followed_functions,
     followed_sectors,
 )
-from club.core.models import Competence, Function, Sector
+from club.core.models import AuditEntry, Competence, Function, Sector
 from club.core.timeutil import utcnow
 from club.extensions import db
 from club.members import demo as members_demo
@@ -2581,7 +2581,12 @@ def _load_case(spec: CaseSpec, users: dict[str, User], terms: dict, now, discuss
         elif step.action == "edited":
             services.update_case(case, actor, _input(spec, terms, f"{spec.body}\n\n{spec.update}", coauthors))
         else:
+            last_entry = db.session.scalar(select(func.coalesce(func.max(AuditEntry.id), 0)))
             services.transition(case, actor, step.action, step.comment)
+            # An organiser's step is in the audit log: dated when it happened, as the revision will be.
+            db.session.execute(
+                update(AuditEntry).where(AuditEntry.id > last_entry).values(created_at=at(step.days_ago))
+            )
 
     # Move the history into the past: the revisions, in the order they were written, are the steps.
     revisions = db.session.scalars(select(Revision).where(Revision.case_id == case.id).order_by(Revision.id)).all()

@@ -7,7 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FieldList, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from club.cases.models import CaseVisibility
+from club.cases.models import CaseVisibility, ReportReason
 from club.core.forms import BaseForm
 from club.members.forms import MultiCheckboxField
 
@@ -147,6 +147,28 @@ class CommentForm(BaseForm):
 
 class HideCommentForm(BaseForm):
     reason = StringField(_l("Why it is hidden"), validators=[InputRequired(), Length(min=3, max=300)])
+
+
+REPORT_REASON_CHOICES = [
+    (ReportReason.OFFENSIVE.value, _l("Offensive or disrespectful")),
+    (ReportReason.SPAM.value, _l("Spam or advertising")),
+    (ReportReason.OFF_TOPIC.value, _l("Off topic")),
+    (ReportReason.PRIVACY.value, _l("Reveals private information")),
+    (ReportReason.OTHER.value, _l("Something else")),
+]
+
+
+class ReportCommentForm(BaseForm):
+    reason = SelectField(
+        _l("Why should the organisers look at it?"),
+        choices=[("", _l("Choose a reason")), *REPORT_REASON_CHOICES],
+        validators=[InputRequired(_l("Choose a reason."))],
+    )
+    note = TextAreaField(
+        _l("Anything to add (optional)"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Only the organisers read it. At most 500 characters."),
+    )
 
 
 class CoverForm(BaseForm):

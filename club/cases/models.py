@@ -191,7 +191,11 @@ class Revision(db.Model):
 
 class Comment(db.Model):
     __tablename__ = "case_comments"
-    __table_args__ = (Index("ix_case_comments_case_created", "case_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_case_comments_case_created", "case_id", "created_at"),
+        Index("ix_case_comments_created", "created_at"),
+        Index("ix_case_comments_hidden", "hidden_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_studies.id", ondelete="CASCADE"))
@@ -207,10 +211,66 @@ class Comment(db.Model):
     case: Mapped[CaseStudy] = relationship()
 
 
+class ReportReason(StrEnum):
+    OFFENSIVE = "offensive"
+    SPAM = "spam"
+    OFF_TOPIC = "off_topic"
+    PRIVACY = "privacy"
+    OTHER = "other"
+
+
+class CommentReport(db.Model):
+    """A member told the organisers that a comment should not be there: one report per member per
+    comment (unique). An organiser settles the open reports by hiding the comment or dismissing them."""
+
+    __tablename__ = "case_comment_reports"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "reporter_id", name="uq_case_comment_reports_comment_reporter"),
+        CheckConstraint("reason IN ('offensive', 'spam', 'off_topic', 'privacy', 'other')", name="reason_known"),
+        Index("ix_case_comment_reports_open", "resolved_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("case_comments.id", ondelete="CASCADE"))
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # "hidden" (the comment was hidden) or "dismissed" (it stays).
+    resolution: Mapped[str | None] = mapped_column(String(20))
+
+    comment: Mapped[Comment] = relationship()
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
+
+
+class CaseView(db.Model):
+    """A case page was read: append-only, written after the response (club/core/deferred.py).
+
+    `viewer_id` is NULL for visitors who are not signed in. No cookie, no pixel, no address: only
+    which case, which member, and when. Repeated reads by the same member within a few seconds are
+    one view.
+    """
+
+    __tablename__ = "case_views"
+    __table_args__ = (
+        Index("ix_case_views_viewed_at", "viewed_at"),
+        Index("ix_case_views_viewer_viewed", "viewer_id", "viewed_at"),
+        Index("ix_case_views_case_viewed", "case_id", "viewed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_studies.id", ondelete="CASCADE"))
+    viewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    viewed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class UsefulMark(db.Model):
     """A member found the case useful: one row per member per case, guaranteed by the primary key."""
 
     __tablename__ = "case_useful_marks"
+    __table_args__ = (Index("ix_case_useful_marks_created", "created_at"),)
 
     case_id: Mapped[int] = mapped_column(ForeignKey("case_studies.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)

@@ -27,8 +27,10 @@ from club.cases.models import (
     CaseStudy,
     CaseVisibility,
     Comment,
+    CommentReport,
     Metric,
     Notification,
+    ReportReason,
     Revision,
     Status,
     UsefulMark,
@@ -38,7 +40,7 @@ from club.cases.models import (
     followed_functions,
     followed_sectors,
 )
-from club.core import hooks, storage, textsearch
+from club.core import audit, hooks, storage, textsearch
 from club.core.mail import send_template
 from club.core.markdown import markdown_to_text
 from club.core.models import Competence, Function, Sector
@@ -132,11 +134,17 @@ class CaseInput:
     coauthor_emails: list[str]
 
 
-def _terms(model, ids: list[int]) -> list:
+def _terms(model, ids: list[int], kept=()) -> list:
+    """The chosen terms: active ones, or retired ones in `kept` (what the object carries already:
+    a term retired since it was chosen stays while it is kept, but nobody picks it anew)."""
     wanted = sorted(set(ids))
     if not wanted:
         return []
-    found = db.session.scalars(select(model).where(model.id.in_(wanted), model.retired_at.is_(None))).all()
+    kept_ids = [term_id for term_id in kept if term_id is not None]
+    offered = model.retired_at.is_(None)
+    if kept_ids:
+        offered = or_(offered, model.id.in_(kept_ids) & model.merged_into_id.is_(None))
+    found = db.session.scalars(select(model).where(model.id.in_(wanted), offered)).all()
     if len(found) != len(wanted):
         raise CaseError(_l("This choice is no longer available. Reload the page."))
     return sorted(found, key=lambda term: term.id)
@@ -217,9 +225,9 @@ def _apply(case: CaseStudy, data: CaseInput, owner_id: int) -> None:
     case.summary = data.summary
     case.body = data.body
     case.organisation = data.organisation
-    case.sector = _terms(Sector, [data.sector_id])[0] if data.sector_id else None
-    case.functions = _terms(Function, data.function_ids)
-    case.competences = _terms(Competence, data.competence_ids)
+    case.sector = _terms(Sector, [data.sector_id], kept=[case.sector_id])[0] if data.sector_id else None
+    case.functions = _terms(Function, data.function_ids, kept=[term.id for term in case.functions])
+    case.competences = _terms(Competence, data.competence_ids, kept=[term.id for term in case.competences])
     case.language = data.language
     case.visibility = CaseVisibility(data.visibility).value
     if len(data.metrics) > MAX_METRICS:
@@ -338,6 +346,20 @@ _REFUSALS = {
 }
 
 
+def case_scope(case_id: int) -> str:
+    return f"case:{case_id}"
+
+
+def comment_scope(comment_id: int) -> str:
+    return f"comment:{comment_id}"
+
+
+def _acts_as_organiser(case: CaseStudy, actor: User, action: str) -> bool:
+    """Whether the actor takes this step as an organiser (audited), not as one of the authors."""
+    allowed = roles(case, actor) & workflow.TRANSITIONS[action].actors
+    return workflow.ORGANISER in allowed and workflow.AUTHOR not in allowed
+
+
 def transition(case: CaseStudy, actor: User, action: str, comment: str | None = None) -> None:
     try:
         target = workflow.check(action, case.status, roles(case, actor))
@@ -362,6 +384,11 @@ def transition(case: CaseStudy, actor: User, action: str, comment: str | None = 
     if action == "restore":
         case.archived_at = None
     _record(case, actor, action, {"status": {"from": previous, "to": target}}, comment)
+    if _acts_as_organiser(case, actor, action):
+        details = {"from": previous, "to": target}
+        if comment:
+            details["comment"] = comment
+        audit.record(actor, f"case.{action.replace('_', '-')}", case_scope(case.id), case.title, **details)
     if Status.PUBLISHED in (previous, target):
         search.index_case(case)
     db.session.flush()
@@ -394,6 +421,16 @@ def delete_case(case: CaseStudy, actor: User) -> None:
     stored = [(files.ATTACHMENT_KIND, item.stored_name) for item in case.attachments]
     if case.cover_filename:
         stored.append((files.COVER_KIND, case.cover_filename))
+    if not is_author(case, actor):
+        # An organiser removing someone else's case study: the only trace left of it.
+        audit.record(
+            actor,
+            "case.delete",
+            case_scope(case.id),
+            case.title,
+            status=case.status,
+            authors=[author.user_id for author in case.authors],
+        )
     search.remove_case(case.id)
     db.session.delete(case)
     db.session.flush()
@@ -484,6 +521,11 @@ def _count_comment(case_id: int, delta: int) -> None:
     )
 
 
+def _comment_summary(comment: Comment) -> str:
+    """How the audit log names a comment (plain English, like the rest of the log)."""
+    return f"Comment by {comment.author.display_name} on “{comment.case.title}”"
+
+
 def hide_comment(comment: Comment, organiser: User, reason: str) -> None:
     if not (is_active_member(organiser) and organiser.is_organiser):
         raise CaseError(_l("Only organisers can hide comments."), status=403)
@@ -494,6 +536,17 @@ def hide_comment(comment: Comment, organiser: User, reason: str) -> None:
     comment.hidden_reason = reason
     # The counter counts what readers see.
     _count_comment(comment.case_id, -1)
+    # Hiding the comment settles what members reported about it.
+    resolved = _resolve_reports(comment, organiser, "hidden", comment.hidden_at)
+    audit.record(
+        organiser,
+        "comment.hide",
+        comment_scope(comment.id),
+        _comment_summary(comment),
+        case_id=comment.case_id,
+        reason=reason,
+        reports_resolved=resolved,
+    )
     db.session.flush()
 
 
@@ -502,11 +555,157 @@ def unhide_comment(comment: Comment, organiser: User) -> None:
         raise CaseError(_l("Only organisers can hide comments."), status=403)
     if comment.hidden_at is None:
         raise CaseError(_l("This comment is not hidden."), status=409)
+    previous_reason = comment.hidden_reason
     comment.hidden_at = None
     comment.hidden_by_id = None
     comment.hidden_reason = None
     _count_comment(comment.case_id, +1)
+    audit.record(
+        organiser,
+        "comment.unhide",
+        comment_scope(comment.id),
+        _comment_summary(comment),
+        case_id=comment.case_id,
+        hidden_reason=previous_reason,
+    )
     db.session.flush()
+
+
+# -- reports on comments ---------------------------------------------------------------------------
+
+REPORT_NOTE_MAX = 500
+
+
+def report_comment(comment: Comment, reporter: User, reason: str, note: str | None = None) -> CommentReport:
+    """A member tells the organisers that a comment should not be there: once per member per comment."""
+    if not is_active_member(reporter) or not reporter.is_verified:
+        raise CaseError(_l("Sign in to report a comment."), status=403)
+    if not can_view(comment.case, reporter):
+        raise CaseError(_l("This case study does not exist."), status=404)
+    if comment.author_id == reporter.id:
+        raise CaseError(_l("You cannot report your own comment."), status=403)
+    if comment.hidden_at is not None:
+        raise CaseError(_l("This comment is already hidden."), status=409)
+    if reason not in {item.value for item in ReportReason}:
+        raise CaseError(_l("Choose a reason from the list."), field="reason")
+    note = (note or "").strip() or None
+    if note is not None and len(note) > REPORT_NOTE_MAX:
+        raise CaseError(_l("At most %(count)d characters.", count=REPORT_NOTE_MAX), field="note")
+    report = CommentReport(comment_id=comment.id, reporter_id=reporter.id, reason=reason, note=note)
+    try:
+        # The (comment, reporter) unique constraint settles a second report, even two sent at once.
+        with db.session.begin_nested():
+            db.session.add(report)
+    except IntegrityError as error:
+        raise CaseError(_l("You have already reported this comment."), status=409) from error
+    db.session.flush()
+    return report
+
+
+def _resolve_reports(comment: Comment, organiser: User, resolution: str, moment=None) -> int:
+    result = db.session.execute(
+        update(CommentReport)
+        .where(CommentReport.comment_id == comment.id, CommentReport.resolved_at.is_(None))
+        .values(resolved_at=moment or utcnow(), resolved_by_id=organiser.id, resolution=resolution)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def dismiss_reports(comment: Comment, organiser: User) -> int:
+    """The organisers read the reports and leave the comment as it is. Returns how many were open."""
+    if not (is_active_member(organiser) and organiser.is_organiser):
+        raise CaseError(_l("Only organisers can dismiss reports."), status=403)
+    dismissed = _resolve_reports(comment, organiser, "dismissed")
+    if not dismissed:
+        raise CaseError(_l("This comment has no open reports."), status=409)
+    audit.record(
+        organiser,
+        "comment.dismiss-reports",
+        comment_scope(comment.id),
+        _comment_summary(comment),
+        case_id=comment.case_id,
+        reports=dismissed,
+    )
+    db.session.flush()
+    return dismissed
+
+
+def open_report_counts(comment_ids) -> dict[int, int]:
+    """How many open reports each of these comments has (only those with some), in one query."""
+    ids = sorted(set(comment_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(CommentReport.comment_id, func.count())
+        .where(CommentReport.comment_id.in_(ids), CommentReport.resolved_at.is_(None))
+        .group_by(CommentReport.comment_id)
+    )
+    return {comment_id: count for comment_id, count in rows}
+
+
+def _open_reports_subquery():
+    return (
+        select(
+            CommentReport.comment_id.label("comment_id"),
+            func.count().label("open_count"),
+            func.max(CommentReport.created_at).label("latest_at"),
+        )
+        .where(CommentReport.resolved_at.is_(None))
+        .group_by(CommentReport.comment_id)
+        .subquery("open_reports")
+    )
+
+
+def open_reports_query():
+    """The organiser console's list: the comments with at least one open report, the most reported
+    first (then the most recently reported), with their author and case loaded. For db.paginate, which yields the comments;
+    `open_report_counts` (or `open_reports_of`) gives the whole page's counts in one more query."""
+    open_reports = _open_reports_subquery()
+    return (
+        select(Comment)
+        .join(open_reports, open_reports.c.comment_id == Comment.id)
+        .options(joinedload(Comment.author), joinedload(Comment.case))
+        .order_by(open_reports.c.open_count.desc(), open_reports.c.latest_at.desc(), Comment.id.desc())
+    )
+
+
+def open_reports_of(comment_ids) -> dict[int, list[CommentReport]]:
+    """The open reports of these comments, oldest first, with their reporters, in one query."""
+    ids = sorted(set(comment_ids))
+    if not ids:
+        return {}
+    result: dict[int, list[CommentReport]] = {comment_id: [] for comment_id in ids}
+    reports = db.session.scalars(
+        select(CommentReport)
+        .where(CommentReport.comment_id.in_(ids), CommentReport.resolved_at.is_(None))
+        .options(joinedload(CommentReport.reporter))
+        .order_by(CommentReport.created_at, CommentReport.id)
+    )
+    for report in reports:
+        result[report.comment_id].append(report)
+    return {comment_id: items for comment_id, items in result.items() if items}
+
+
+def open_report_total() -> int:
+    """How many comments wait for an organiser's decision (at least one open report)."""
+    return db.session.scalar(
+        select(func.count(func.distinct(CommentReport.comment_id))).where(CommentReport.resolved_at.is_(None))
+    )
+
+
+def reported_by(user, comment_ids) -> set[int]:
+    """Which of these comments the member has already reported (open or settled)."""
+    ids = sorted(set(comment_ids))
+    if not ids or not is_active_member(user):
+        return set()
+    return set(
+        db.session.scalars(
+            select(CommentReport.comment_id).where(
+                CommentReport.reporter_id == user.id, CommentReport.comment_id.in_(ids)
+            )
+        )
+    )
 
 
 def _toggle(model, case: CaseStudy, user: User, on: bool, counter=None) -> bool:
@@ -559,22 +758,36 @@ class CommentView:
     show_body: bool
     can_edit: bool
     can_moderate: bool
+    # Reports: whether the reader may report it, whether they already did, and (for organisers) how
+    # many reports wait for a decision.
+    can_report: bool = False
+    reported: bool = False
+    open_reports: int = 0
 
 
 def comment_views(case: CaseStudy, viewer) -> list[CommentView]:
-    comments = db.session.scalars(
-        select(Comment)
-        .where(Comment.case_id == case.id)
-        .options(joinedload(Comment.author))
-        .order_by(Comment.created_at, Comment.id)
-    ).unique()
+    comments = list(
+        db.session.scalars(
+            select(Comment)
+            .where(Comment.case_id == case.id)
+            .options(joinedload(Comment.author))
+            .order_by(Comment.created_at, Comment.id)
+        ).unique()
+    )
     organiser = is_active_member(viewer) and viewer.is_organiser
+    member = is_active_member(viewer) and viewer.is_verified
+    ids = [comment.id for comment in comments]
+    counts = open_report_counts(ids) if organiser else {}
+    reported = reported_by(viewer, ids) if member else set()
     return [
         CommentView(
             comment=comment,
             show_body=comment.hidden_at is None or organiser,
             can_edit=comment_editable(comment, viewer),
             can_moderate=organiser,
+            can_report=member and comment.author_id != viewer.id and comment.hidden_at is None,
+            reported=comment.id in reported,
+            open_reports=counts.get(comment.id, 0),
         )
         for comment in comments
     ]
@@ -596,8 +809,10 @@ def follows(user: User) -> dict[str, set[int]]:
 
 
 def set_follows(user: User, chosen: dict[str, list[int]]) -> None:
+    current = follows(user)
     for kind, table in FOLLOW_TABLES.items():
-        ids = [term.id for term in _terms(_FOLLOW_MODEL[kind], chosen.get(kind, []))]
+        # A retired term the member follows already stays followed while they keep it ticked.
+        ids = [term.id for term in _terms(_FOLLOW_MODEL[kind], chosen.get(kind, []), kept=current[kind])]
         db.session.execute(delete(table).where(table.c.user_id == user.id))
         if ids:
             db.session.execute(insert(table), [{"user_id": user.id, _FOLLOW_COLUMN[kind]: term_id} for term_id in ids])
@@ -853,5 +1068,17 @@ def personal_data(user: User) -> dict:
         ],
         "useful_marks": list(db.session.scalars(select(UsefulMark.case_id).where(UsefulMark.user_id == user.id))),
         "bookmarks": list(db.session.scalars(select(Bookmark.case_id).where(Bookmark.user_id == user.id))),
+        "comment_reports": [
+            {
+                "comment_id": report.comment_id,
+                "reason": report.reason,
+                "note": report.note,
+                "created_at": report.created_at.isoformat(),
+                "resolution": report.resolution,
+            }
+            for report in db.session.scalars(
+                select(CommentReport).where(CommentReport.reporter_id == user.id).order_by(CommentReport.id)
+            )
+        ],
         "follows": {kind: sorted(ids) for kind, ids in follows(user).items()},
     }

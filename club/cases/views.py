@@ -3,11 +3,12 @@ from __future__ import annotations
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from club.accounts.permissions import organiser_required
-from club.cases import bp, feeds, files, services
+from club.cases import activity, bp, feeds, files, services
 from club.cases.forms import (
     AttachmentForm,
     CaseFilterForm,
@@ -17,13 +18,14 @@ from club.cases.forms import (
     FollowForm,
     HideCommentForm,
     ModerationForm,
+    ReportCommentForm,
 )
 from club.cases.models import Attachment, CaseStudy, Comment
 from club.core import hooks, storage
 from club.core.forms import EmptyForm, add_error
 from club.core.images import ImageRejected
 from club.core.models import Competence, Function, Sector
-from club.core.taxonomy import active_terms, choices
+from club.core.taxonomy import active_terms, choices_keeping, resolve_merged
 from club.core.timeutil import utcnow
 from club.extensions import db
 
@@ -51,9 +53,12 @@ def _refuse(error: services.CaseError):
 
 def _filter_form() -> CaseFilterForm:
     form = CaseFilterForm(request.args)
-    form.sector.choices = choices(Sector, blank=_("All sectors"))
-    form.function.choices = choices(Function, blank=_("All functions"))
-    form.competence.choices = choices(Competence, blank=_("All competence areas"))
+    # A retired term is not offered, but the links of the cases that carry it (their tags) still work.
+    form.sector.choices = choices_keeping(Sector, [request.args.get("sector")], blank=_("All sectors"))
+    form.function.choices = choices_keeping(Function, [request.args.get("function")], blank=_("All functions"))
+    form.competence.choices = choices_keeping(
+        Competence, [request.args.get("competence")], blank=_("All competence areas")
+    )
     form.year.choices = [("", _("Any year"))] + [
         (str(year), str(year)) for year in services.published_years(current_user)
     ]
@@ -117,10 +122,19 @@ def moderation():
 
 @bp.get("/<int:case_id>")
 def detail(case_id: int):
-    return _detail_page(_visible_case_or_404(case_id))
+    case = _visible_case_or_404(case_id)
+    activity.note_view(case.id, current_user)
+    return _detail_page(case)
 
 
-def _detail_page(case: CaseStudy, comment_form: CommentForm | None = None, status: int = 200):
+def _detail_page(
+    case: CaseStudy,
+    comment_form: CommentForm | None = None,
+    status: int = 200,
+    report_form: ReportCommentForm | None = None,
+    reported_comment_id: int | None = None,
+):
+    """The case page; after a refused report, `report_form` carries its errors to that comment's form."""
     roles = services.roles(case, current_user)
     return render_template(
         "cases/detail.html",
@@ -134,6 +148,9 @@ def _detail_page(case: CaseStudy, comment_form: CommentForm | None = None, statu
         comment_form=comment_form or CommentForm(formdata=None),
         hide_form=HideCommentForm(formdata=None),
         moderation_form=ModerationForm(formdata=None),
+        report_form=ReportCommentForm(formdata=None),
+        failed_report_form=report_form,
+        failed_report_comment_id=reported_comment_id,
         sections=hooks.collect("case_sections", case),
     ), status
 
@@ -147,9 +164,14 @@ def history(case_id: int):
     return render_template("cases/history.html", case=case, revisions=services.revisions(case))
 
 
-def _case_form(**kwargs) -> CaseForm:
+def _case_form(case: CaseStudy | None = None, **kwargs) -> CaseForm:
+    """The case form; editing a case also offers the retired terms it carries, so saving keeps them."""
     form = CaseForm(**kwargs)
-    form.set_choices(choices(Sector), choices(Function), choices(Competence))
+    form.set_choices(
+        choices_keeping(Sector, [case.sector_id] if case is not None else []),
+        choices_keeping(Function, [term.id for term in case.functions] if case is not None else []),
+        choices_keeping(Competence, [term.id for term in case.competences] if case is not None else []),
+    )
     return form
 
 
@@ -218,7 +240,7 @@ def _number_text(value) -> str:
 
 def _edit_page(case, form=None, cover_form=None, attachment_form=None, status=200):
     if form is None:
-        form = _case_form(formdata=None)
+        form = _case_form(case, formdata=None)
         _fill_form(form, case)
     return render_template(
         "cases/form.html",
@@ -246,7 +268,7 @@ def edit(case_id: int):
 @login_required
 def update(case_id: int):
     case = _editable_case_or_404(case_id)
-    form = _case_form()
+    form = _case_form(case)
     if form.validate_on_submit():
         try:
             services.update_case(case, current_user._get_current_object(), _case_input(form))
@@ -463,6 +485,45 @@ def unhide_comment(comment_id: int):
     return redirect(url_for("cases.detail", case_id=case.id, _anchor=f"comment-{comment.id}"))
 
 
+@bp.post("/comments/<int:comment_id>/report")
+@login_required
+def report_comment(comment_id: int):
+    comment, case = _comment_or_404(comment_id)
+    form = ReportCommentForm()
+    if form.validate_on_submit():
+        try:
+            services.report_comment(comment, current_user._get_current_object(), form.reason.data, form.note.data)
+        except services.CaseError as error:
+            add_error(form, error.field or "form", error.message)
+            status = error.status
+        else:
+            flash(_("Thank you: the organisers will look at this comment."), "success")
+            return redirect(url_for("cases.detail", case_id=case.id, _anchor=f"comment-{comment.id}"))
+    else:
+        status = 400
+    # The case page again, with the reason beside the report form of that comment.
+    return _detail_page(case, status=status, report_form=form, reported_comment_id=comment.id)
+
+
+@bp.post("/comments/<int:comment_id>/reports/dismiss")
+@organiser_required
+def dismiss_reports(comment_id: int):
+    comment, case = _comment_or_404(comment_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        count = services.dismiss_reports(comment, current_user._get_current_object())
+    except services.CaseError as error:
+        _refuse(error)
+    flash(
+        ngettext(
+            "%(num)d report dismissed: the comment stays.", "%(num)d reports dismissed: the comment stays.", count
+        ),
+        "success",
+    )
+    return redirect(url_for("cases.detail", case_id=case.id, _anchor=f"comment-{comment.id}"))
+
+
 def _toggle_view(case_id: int, toggle, on_message, off_message):
     case = _visible_case_or_404(case_id)
     on = request.form.get("on") == "1"
@@ -493,9 +554,11 @@ def bookmark(case_id: int):
 
 def _follow_form(**kwargs) -> FollowForm:
     form = FollowForm(**kwargs)
-    form.sectors.choices = choices(Sector)
-    form.functions.choices = choices(Function)
-    form.competences.choices = choices(Competence)
+    # What the member follows already stays shown (and kept while ticked), even if it was retired since.
+    current = services.follows(current_user)
+    form.sectors.choices = choices_keeping(Sector, current["sector"])
+    form.functions.choices = choices_keeping(Function, current["function"])
+    form.competences.choices = choices_keeping(Competence, current["competence"])
     return form
 
 
@@ -586,6 +649,9 @@ def sector_feed(slug: str):
     sector = db.session.scalar(select(Sector).where(Sector.slug == slug))
     if sector is None:
         abort(404)
+    if sector.merged_into_id is not None:  # merged by an organiser: its readers follow it to the new term
+        target = resolve_merged(sector) or abort(404)
+        return redirect(url_for("cases.sector_feed", slug=target.slug), 301)
     cases = _feed_cases(CaseStudy.sector_id == sector.id)
     return _feed_response(
         _("Case studies: %(name)s", name=sector.name), cases, url_for("cases.sector_feed", slug=slug, _external=True)
@@ -597,6 +663,9 @@ def competence_feed(slug: str):
     competence = db.session.scalar(select(Competence).where(Competence.slug == slug))
     if competence is None:
         abort(404)
+    if competence.merged_into_id is not None:
+        target = resolve_merged(competence) or abort(404)
+        return redirect(url_for("cases.competence_feed", slug=target.slug), 301)
     statement, _ranked = services.list_query(None, services.ListFilters(competence_id=competence.id, sort="newest"))
     cases = list(db.session.scalars(statement.limit(FEED_SIZE)).unique())
     return _feed_response(

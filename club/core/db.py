@@ -51,7 +51,9 @@ def include_name(name, type_, parent_names) -> bool:
 def _sqlite_begin_mode() -> str:
     """Writing requests take SQLite's write lock at BEGIN (IMMEDIATE), so two of them never read the
     same state and then both write: the second waits (busy_timeout) instead of failing or racing."""
-    if has_request_context() and not getattr(g, "_club_read_only", True):
+    # The method, not a flag set by a before_request hook: hooks that run earlier (loading the
+    # signed-in user) must not start a writing request's transaction as a reader.
+    if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
         return "IMMEDIATE"
     return "DEFERRED"
 
@@ -65,3 +67,22 @@ def insert_ignoring_duplicates(table, unique_columns: list[str]):
 
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing(index_elements=unique_columns)
+
+
+def month_key(column):
+    """The calendar month, in the club's time zone (Europe/Rome), of a timestamp column as "YYYY-MM",
+    for GROUP BY on either backend.
+
+    SQLite knows no time zones. A timestamp changes month only in the last hours of a UTC month, and
+    Italy's clock changes (last Sundays of March and October, 01:00 UTC) never fall in those hours,
+    so adding the offset in force at the end of the timestamp's UTC month is exact: two hours from
+    March to September, one hour from October to February.
+    """
+    from sqlalchemy import case, func, literal_column
+
+    from club.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(func.timezone(literal_column("'Europe/Rome'"), column), "YYYY-MM")
+    offset = case((func.strftime("%m", column).between("03", "09"), "+2 hours"), else_="+1 hours")
+    return func.strftime("%Y-%m", column, offset)

@@ -188,9 +188,16 @@ def send_template(to: str, template: str, subject, locale: str | None = None, **
 
     subject is a lazy string so that it, too, is translated into the recipient's language.
     """
+    subject_text, text, html = render_mail(template, subject, locale, **context)
+    return send_message(build_message(to, subject_text, text, html))
+
+
+def render_mail(template: str, subject, locale: str | None = None, **context) -> tuple[str, str, str]:
+    """(subject, text, html) of templates/email/<template>.txt and .html in the recipient's language:
+    what send_template sends at once, and what outbox writers store."""
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject_text = str(subject)
         context = {"subject": subject_text, **context}
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)
-    return send_message(build_message(to, subject_text, text, html))
+    return subject_text, text, html

@@ -18,6 +18,9 @@ class _TaxonomyTerm:
     name_it: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(120))
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when an organiser merged this term into another: everything that named it was moved there,
+    # and the old slug's links redirect to it.
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def name(self) -> str:
@@ -81,6 +84,7 @@ class OutboxMessage(db.Model):
         CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status_known"),
         Index("ix_outbox_messages_status_due", "status", "next_attempt_at"),
         Index("ix_outbox_messages_recipient_created", "recipient", "created_at"),
+        Index("ix_outbox_messages_kind_created", "kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -74,6 +74,7 @@ class DigestRun(db.Model):
         UniqueConstraint("subscriber_id", "frequency", "period_key", name="uq_digest_runs_subscriber_period"),
         CheckConstraint("status IN ('queued', 'skipped')", name="status_known"),
         Index("ix_digest_runs_frequency_period", "frequency", "period_key"),
+        Index("ix_digest_runs_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

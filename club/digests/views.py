@@ -177,7 +177,10 @@ def start_cycle():
     form = CycleForm()
     if not form.validate_on_submit():
         abort(400, _("Choose a frequency."))
-    report = services.run_due(form.frequency.data)
+    try:
+        report = services.start_cycle(form.frequency.data, current_user._get_current_object())
+    except services.DigestError as error:
+        abort(error.status, error.message)
     flash(
         _(
             "Cycle %(period)s: %(queued)d digests queued, %(skipped)d skipped (nothing new), %(already)d done before.",

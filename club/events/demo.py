@@ -29,11 +29,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from club.accounts import demo as accounts_demo
 from club.cases import demo as cases_demo
 from club.cases.models import CaseStudy, Status
+from club.core.models import AuditEntry
 from club.core.timeutil import ROME, utcnow
 from club.events import services
 from club.events.models import EventSession, EventWeek, Feedback, Registration, WeekStatus
@@ -1230,7 +1231,7 @@ def week_specs(today: date | None = None) -> list[WeekSpec]:
 # -- loading ---------------------------------------------------------------------------------------------------
 
 
-def _load_week(spec: WeekSpec, users: dict, case_ids: dict[str, int], now: datetime) -> None:
+def _load_week(spec: WeekSpec, users: dict, case_ids: dict[str, int], now: datetime, organiser=None) -> None:
     week = services.save_week(
         None,
         services.WeekInput(
@@ -1243,9 +1244,11 @@ def _load_week(spec: WeekSpec, users: dict, case_ids: dict[str, int], now: datet
             online=spec.online,
             status=spec.status,
         ),
+        organiser,
     )
     created = min(spec.published_at, now)
     week.created_at = created - timedelta(days=12)
+    session_scopes = []
     registrations, ratings = [], []
     for item in spec.sessions:
         speakers = [
@@ -1271,10 +1274,11 @@ def _load_week(spec: WeekSpec, users: dict, case_ids: dict[str, int], now: datet
         )
         try:
             with db.session.begin_nested():
-                event_session = services.save_session(week, None, data)
+                event_session = services.save_session(week, None, data, organiser)
         except services.EventError:
             continue  # refused by a rule of the services that changed since: leave this session out
         event_session.created_at = created
+        session_scopes.append(services.session_scope(event_session.id))
         seated = set()
         for row in item.registrations:
             user = users.get(row.email)
@@ -1307,6 +1311,10 @@ def _load_week(spec: WeekSpec, users: dict, case_ids: dict[str, int], now: datet
     for model, rows in ((Registration, registrations), (Feedback, ratings)):
         if rows:
             db.session.execute(insert(model), rows)
+    # The organiser's audit entries, dated when the week and its programme were made.
+    for scopes, moment in (([services.week_scope(week.id)], week.created_at), (session_scopes, created)):
+        if scopes:
+            db.session.execute(update(AuditEntry).where(AuditEntry.scope.in_(scopes)).values(created_at=moment))
 
 
 def load() -> None:
@@ -1327,8 +1335,10 @@ def load() -> None:
         ).all()
     )
     now = utcnow()
+    organisers = accounts_demo.existing_users(accounts_demo.ORGANISER_EMAILS)
+    organiser = next((organisers[email] for email in accounts_demo.ORGANISER_EMAILS if email in organisers), None)
     for spec in missing:
-        _load_week(spec, users, case_ids, now)
+        _load_week(spec, users, case_ids, now, organiser)
     db.session.flush()
 
 

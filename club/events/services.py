@@ -20,7 +20,7 @@ from club.accounts.models import User
 from club.accounts.permissions import is_active_member, is_active_organiser
 from club.cases import services as case_services
 from club.cases.models import CaseStudy, Status
-from club.core import storage
+from club.core import audit, storage
 from club.core.mail import send_template
 from club.core.refusal import Refused
 from club.core.timeutil import ROME, utcnow
@@ -83,8 +83,46 @@ def _check_week(data: WeekInput) -> None:
         raise EventError(_l("Unknown status."), field="status")
 
 
-def save_week(week: EventWeek | None, data: WeekInput) -> EventWeek:
+def week_scope(week_id: int) -> str:
+    return f"event-week:{week_id}"
+
+
+def session_scope(session_id: int) -> str:
+    return f"event-session:{session_id}"
+
+
+def _plain(value):
+    """A value as the audit log keeps it (JSON): dates and times as ISO text."""
+    if isinstance(value, date | datetime | time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _audit(actor: User | None, kind: str, scope: str, summary: str, **details) -> None:
+    """An organiser's change to the programme goes into the audit log. Without an actor (fixtures,
+    scripts) it is not an organiser's action and nothing is recorded; the demo names its organiser."""
+    if actor is not None:
+        audit.record(actor, kind, scope, summary, **details)
+
+
+def _changes(before: dict, after: dict) -> dict:
+    return {name: [before.get(name), after[name]] for name in after if before.get(name) != after[name]}
+
+
+_WEEK_FIELDS = ("title", "themes", "description", "starts_on", "ends_on", "place", "online", "status")
+
+
+def _week_snapshot(week: EventWeek) -> dict:
+    return {name: _plain(getattr(week, name, None)) for name in _WEEK_FIELDS}
+
+
+def save_week(week: EventWeek | None, data: WeekInput, actor: User | None) -> EventWeek:
+    """Create or change a week; `actor` is the organiser the audit log names (None: not audited)."""
     _check_week(data)
+    creating = week is None
+    before = {} if creating else _week_snapshot(week)
     if week is None:
         week = EventWeek()
         db.session.add(week)
@@ -102,14 +140,20 @@ def save_week(week: EventWeek | None, data: WeekInput) -> EventWeek:
     week.online = data.online
     week.status = data.status
     db.session.flush()
+    changes = _changes(before, _week_snapshot(week))
+    if creating:
+        _audit(actor, "event-week.create", week_scope(week.id), week.title, changes=changes)
+    elif changes:
+        _audit(actor, "event-week.edit", week_scope(week.id), week.title, changes=changes)
     return week
 
 
-def set_week_cover(week: EventWeek, image: bytes) -> None:
+def set_week_cover(week: EventWeek, image: bytes, actor: User | None) -> None:
     old = week.cover_filename
     name = storage.new_name(f"week{week.id}", "webp")
     storage.save(COVER_KIND, name, image)
     week.cover_filename = name
+    _audit(actor, "event-week.cover", week_scope(week.id), week.title, replaced=old is not None)
     db.session.flush()
     storage.delete_after_commit(COVER_KIND, old)
 
@@ -219,8 +263,25 @@ def _speakers(data: SessionInput) -> list[Speaker]:
     return speakers
 
 
-def save_session(week: EventWeek, event_session: EventSession | None, data: SessionInput) -> EventSession:
+_SESSION_FIELDS = ("title", "kind", "theme", "description", "starts_at", "ends_at", "room", "online_url", "capacity")
+
+
+def _session_snapshot(event_session: EventSession) -> dict:
+    snapshot = {name: _plain(getattr(event_session, name, None)) for name in _SESSION_FIELDS}
+    snapshot["speakers"] = [
+        f"member:{speaker.user_id}" if speaker.user_id else speaker.guest_name for speaker in event_session.speakers
+    ]
+    snapshot["cases"] = sorted(case.id for case in event_session.cases)
+    return snapshot
+
+
+def save_session(
+    week: EventWeek, event_session: EventSession | None, data: SessionInput, actor: User | None
+) -> EventSession:
+    """Create or change a session; `actor` is the organiser the audit log names (None: not audited)."""
     starts_at, ends_at = _check_session(week, data, event_session.id if event_session else None)
+    creating = event_session is None
+    before = {} if creating else _session_snapshot(event_session)
     if event_session is not None and data.capacity is not None:
         taken = db.session.scalar(
             select(func.count()).where(Registration.session_id == event_session.id, Registration.seat.is_not(None))
@@ -256,12 +317,34 @@ def save_session(week: EventWeek, event_session: EventSession | None, data: Sess
     event_session.speakers = _speakers(data)
     event_session.cases = cases
     db.session.flush()
+    changes = _changes(before, _session_snapshot(event_session))
+    if creating or changes:
+        _audit(
+            actor,
+            "event-session.create" if creating else "event-session.edit",
+            session_scope(event_session.id),
+            event_session.title,
+            week_id=week.id,
+            changes=changes,
+        )
     if data.capacity is None or data.capacity > 0:
         _fill_free_seats(event_session)
     return event_session
 
 
-def delete_session(event_session: EventSession) -> None:
+def delete_session(event_session: EventSession, actor: User | None) -> None:
+    registrations = db.session.scalar(
+        select(func.count()).select_from(Registration).where(Registration.session_id == event_session.id)
+    )
+    _audit(
+        actor,
+        "event-session.delete",
+        session_scope(event_session.id),
+        event_session.title,
+        week_id=event_session.week_id,
+        starts_at=_plain(event_session.starts_at),
+        registrations=registrations,
+    )
     db.session.delete(event_session)
     db.session.flush()
 

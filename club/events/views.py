@@ -226,7 +226,7 @@ def new_week():
     form = WeekForm()
     if form.validate_on_submit():
         try:
-            week = services.save_week(None, _week_input(form))
+            week = services.save_week(None, _week_input(form), current_user._get_current_object())
         except services.EventError as error:
             add_error(form, error.field or "form", error.message)
         else:
@@ -246,7 +246,7 @@ def edit_week(week_id: int):
         form.themes.data = "\n".join(week.themes or [])
     elif form.validate_on_submit():
         try:
-            services.save_week(week, _week_input(form))
+            services.save_week(week, _week_input(form), current_user._get_current_object())
         except services.EventError as error:
             add_error(form, error.field or "form", error.message)
         else:
@@ -263,7 +263,11 @@ def upload_week_cover(week_id: int):
     form = CoverForm()
     if form.validate_on_submit():
         try:
-            services.set_week_cover(week, images.process(form.cover.data.stream, 5 * 1024 * 1024, COVER_SIZE))
+            services.set_week_cover(
+                week,
+                images.process(form.cover.data.stream, 5 * 1024 * 1024, COVER_SIZE),
+                current_user._get_current_object(),
+            )
         except images.ImageRejected as error:
             add_error(form, "cover", error.message)
         else:
@@ -308,7 +312,7 @@ def new_session(week_id: int):
         form.day.data = week.starts_on
     elif form.validate_on_submit():
         try:
-            event_session = services.save_session(week, None, _session_input(form))
+            event_session = services.save_session(week, None, _session_input(form), current_user._get_current_object())
         except services.EventError as error:
             add_error(form, error.field or "form", error.message)
             return render_template("events/session_form.html", form=form, week=week, session=None), error.status
@@ -338,7 +342,7 @@ def edit_session(session_id: int):
         form.cases.data = ", ".join(str(case.id) for case in event_session.cases)
     elif form.validate_on_submit():
         try:
-            services.save_session(week, event_session, _session_input(form))
+            services.save_session(week, event_session, _session_input(form), current_user._get_current_object())
         except services.EventError as error:
             add_error(form, error.field or "form", error.message)
             return render_template(
@@ -355,7 +359,7 @@ def edit_session(session_id: int):
 def delete_session(session_id: int):
     event_session = _session_or_404(session_id)
     week_id = event_session.week_id
-    services.delete_session(event_session)
+    services.delete_session(event_session, current_user._get_current_object())
     flash(_("The session has been deleted."), "success")
     return redirect(url_for("events.week", week_id=week_id))
 

@@ -153,11 +153,12 @@ def get_profile_for_edit(user: User) -> Profile:
     )
 
 
-def _active_term(model, term_id):
+def _active_term(model, term_id, kept_id: int | None = None):
+    """The chosen term: an active one, or the retired one the profile already carries (kept_id)."""
     if term_id in (None, ""):
         return None
     term = db.session.get(model, int(term_id))
-    if term is None or term.retired_at is not None:
+    if term is None or (term.retired_at is not None and (term.id != kept_id or term.merged_into_id is not None)):
         raise AccountError(_l("This choice is no longer available. Reload the page."))
     return term
 
@@ -170,12 +171,20 @@ def save_profile(user: User, data: dict) -> Profile:
     profile.job_title = data.get("job_title") or None
     profile.bio = data.get("bio") or None
     profile.links = list(data.get("links") or [])
-    profile.sector = _active_term(Sector, data.get("sector"))
-    profile.function = _active_term(Function, data.get("function"))
+    # A term retired since the member chose it stays theirs while they keep it; nobody picks it anew.
+    profile.sector = _active_term(Sector, data.get("sector"), profile.sector_id)
+    profile.function = _active_term(Function, data.get("function"), profile.function_id)
+    kept_competence_ids = [term.id for term in profile.competences]
     competence_ids = sorted({int(value) for value in data.get("competences") or []})
     competences = (
         db.session.scalars(
-            select(Competence).where(Competence.id.in_(competence_ids), Competence.retired_at.is_(None))
+            select(Competence).where(
+                Competence.id.in_(competence_ids),
+                or_(
+                    Competence.retired_at.is_(None),
+                    Competence.id.in_(kept_competence_ids) & Competence.merged_into_id.is_(None),
+                ),
+            )
         ).all()
         if competence_ids
         else []

@@ -22,7 +22,7 @@ from club.accounts.services import AccountError
 from club.core import hooks
 from club.core.forms import EmptyForm, add_error
 from club.core.models import Competence, Function, Sector
-from club.core.taxonomy import choices
+from club.core.taxonomy import choices_keeping
 from club.extensions import db
 from club.members import avatars, bp, services
 from club.members.forms import AvatarForm, DirectoryForm, PasswordConfirmForm, ProfileForm, parse_links
@@ -37,9 +37,12 @@ def _int_or_none(value):
 @login_required
 def directory():
     form = DirectoryForm(request.args)
-    form.sector.choices = choices(Sector, blank=_("All sectors"))
-    form.function.choices = choices(Function, blank=_("All functions"))
-    form.competence.choices = choices(Competence, blank=_("All competence areas"))
+    # A retired term is not offered, but a link that asks for it (from a profile that carries it) works.
+    form.sector.choices = choices_keeping(Sector, [request.args.get("sector")], blank=_("All sectors"))
+    form.function.choices = choices_keeping(Function, [request.args.get("function")], blank=_("All functions"))
+    form.competence.choices = choices_keeping(
+        Competence, [request.args.get("competence")], blank=_("All competence areas")
+    )
     if not form.validate():
         return render_template("members/directory.html", form=form, page=None, cards=[], filters={}), 400
     statement = services.directory_query(
@@ -67,6 +70,15 @@ def profile(user_id: int):
     )
 
 
+def _set_taxonomy_choices(form: ProfileForm, profile) -> None:
+    """The active terms, plus the retired ones the profile carries: they stay selected and saving keeps them."""
+    form.set_taxonomy_choices(
+        choices_keeping(Sector, [profile.sector_id]),
+        choices_keeping(Function, [profile.function_id]),
+        choices_keeping(Competence, [term.id for term in profile.competences]),
+    )
+
+
 def _render_edit(form: ProfileForm | None = None, avatar_form: AvatarForm | None = None, status: int = 200):
     user = current_user._get_current_object()
     profile = services.get_profile_for_edit(user)
@@ -83,7 +95,7 @@ def _render_edit(form: ProfileForm | None = None, avatar_form: AvatarForm | None
         form.links.data = "\n".join(profile.links or [])
         for name in PRIVATE_FIELDS:
             getattr(form, f"{name}_visibility").data = getattr(profile, f"{name}_visibility")
-    form.set_taxonomy_choices(choices(Sector), choices(Function), choices(Competence))
+    _set_taxonomy_choices(form, profile)
     return render_template(
         "members/edit.html", form=form, avatar_form=avatar_form or AvatarForm(formdata=None), profile=profile
     ), status
@@ -99,7 +111,7 @@ def edit_profile():
 @login_required
 def save_profile():
     form = ProfileForm()
-    form.set_taxonomy_choices(choices(Sector), choices(Function), choices(Competence))
+    _set_taxonomy_choices(form, services.get_profile_for_edit(current_user._get_current_object()))
     if form.validate_on_submit():
         data = dict(form.data)
         data["links"] = parse_links(form.links.data)
