@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from club.cases import services
@@ -89,7 +90,8 @@ def test_the_database_refuses_a_duplicate_even_without_the_check(app, comment):
     db.session.commit()
     with pytest.raises(services.CaseError) as refused:
         services.report_comment(db.session.get(Comment, comment.id), reporter, "offensive")
-    assert refused.value.status == 409 and "already reported" in str(refused.value.message)
+    with force_locale("en"):
+        assert refused.value.status == 409 and "already reported" in str(refused.value.message)
     db.session.commit()  # the transaction is still usable: only the savepoint was rolled back
     assert len(_reports()) == 1
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from club.accounts.models import User
 from club.awards import services as award_services
-from club.cases.models import CaseStudy
+from club.cases.models import CaseStudy, Comment
 from club.core.models import OutboxMessage, Sector
 from club.core.timeutil import ROME, utcnow
 from club.events.models import Feedback
@@ -1221,3 +1221,23 @@ def test_the_invitations_page_lists_every_state(console, organiser):
     assert rows["revoked@example.org"][4] == "withdrawn"
     assert rows["pending@example.org"][2] == "Olivia Organizzatrice"
     assert html.count(">Withdraw</button>") == 1
+
+
+def test_moderating_from_the_console_comes_back_to_it(console, organiser):
+    case = make_case(make_member(), title="Caso segnalato")
+    comment = make_comment(case, make_member(), "Da nascondere")
+    other = make_comment(case, make_member(), "Da lasciare")
+    report(comment, make_member(), "spam")
+    report(other, make_member(), "spam")
+    back = url("organiser.comments")
+    response = console.post(
+        url("cases.hide_comment", comment_id=comment.id), data={"reason": "Pubblicità", "next": back}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == back
+    response = console.post(url("cases.dismiss_reports", comment_id=other.id), data={"next": back})
+    assert response.status_code == 302 and response.headers["Location"] == back
+    assert reload(Comment, comment.id).hidden_at is not None
+    # Another host is never a destination: the case page instead.
+    response = console.post(url("cases.unhide_comment", comment_id=comment.id), data={"next": "//evil.example/"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(url("cases.detail", case_id=case.id))

@@ -659,8 +659,9 @@ def _open_reports_subquery():
 
 def open_reports_query():
     """The organiser console's list: the comments with at least one open report, the most reported
-    first (then the most recently reported), with their author and case loaded. For db.paginate, which yields the comments;
-    `open_report_counts` (or `open_reports_of`) gives the whole page's counts in one more query."""
+    first (then the most recently reported), with their author and case loaded. For db.paginate,
+    which yields the comments; `open_report_counts` (or `open_reports_of`) gives the whole page's
+    counts in one more query."""
     open_reports = _open_reports_subquery()
     return (
         select(Comment)

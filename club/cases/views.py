@@ -27,6 +27,7 @@ from club.core.images import ImageRejected
 from club.core.models import Competence, Function, Sector
 from club.core.taxonomy import active_terms, choices_keeping, resolve_merged
 from club.core.timeutil import utcnow
+from club.core.urls import safe_next
 from club.extensions import db
 
 PAGE_SIZE = 12
@@ -457,6 +458,12 @@ def delete_comment(comment_id: int):
     return redirect(url_for("cases.detail", case_id=case.id, _anchor="comments"))
 
 
+def _back_to(case: CaseStudy, comment: Comment) -> str:
+    """Organisers moderate from the case page or from the console's list: go back where they were."""
+    fallback = url_for("cases.detail", case_id=case.id, _anchor=f"comment-{comment.id}")
+    return safe_next(request.form.get("next"), fallback)
+
+
 @bp.post("/comments/<int:comment_id>/hide")
 @organiser_required
 def hide_comment(comment_id: int):
@@ -464,13 +471,13 @@ def hide_comment(comment_id: int):
     form = HideCommentForm()
     if not form.validate_on_submit():
         flash(_("Give a reason of at least 3 and at most 300 characters."), "error")
-        return redirect(url_for("cases.detail", case_id=case.id, _anchor=f"comment-{comment.id}"))
+        return redirect(_back_to(case, comment))
     try:
         services.hide_comment(comment, current_user._get_current_object(), form.reason.data)
     except services.CaseError as error:
         _refuse(error)
     flash(_("The comment is hidden."), "success")
-    return redirect(url_for("cases.detail", case_id=case.id, _anchor=f"comment-{comment.id}"))
+    return redirect(_back_to(case, comment))
 
 
 @bp.post("/comments/<int:comment_id>/unhide")
@@ -482,7 +489,7 @@ def unhide_comment(comment_id: int):
     except services.CaseError as error:
         _refuse(error)
     flash(_("The comment is visible again."), "success")
-    return redirect(url_for("cases.detail", case_id=case.id, _anchor=f"comment-{comment.id}"))
+    return redirect(_back_to(case, comment))
 
 
 @bp.post("/comments/<int:comment_id>/report")
@@ -521,7 +528,7 @@ def dismiss_reports(comment_id: int):
         ),
         "success",
     )
-    return redirect(url_for("cases.detail", case_id=case.id, _anchor=f"comment-{comment.id}"))
+    return redirect(_back_to(case, comment))
 
 
 def _toggle_view(case_id: int, toggle, on_message, off_message):

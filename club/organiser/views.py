@@ -480,7 +480,7 @@ def insights():
     reach_chart = charts.stacked_bars(
         months,
         [
-            (_("Sent"), "sent", [item.sent for item in reach]),
+            (_("Delivered"), "sent", [item.sent for item in reach]),
             (_("Skipped (nothing new)"), "skipped", [item.skipped for item in reach]),
             (_("Bounced"), "bounced", [item.bounced for item in reach]),
         ],
