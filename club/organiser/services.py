@@ -483,22 +483,24 @@ def sharing(months: list[str], dimension: str, activities: tuple[str, ...], unkn
     acts = _activity_rows(since)
     chosen = acts.c.activity.in_(activities)
     month = month_key(acts.c.at).label("month")
-    totals = dict(
-        db.session.execute(select(acts.c.activity, func.count()).where(chosen).group_by(acts.c.activity)).all()
-    )
+    # Each act is read once per query (the union is the costly part): the totals per activity come
+    # from the same grouped rows as the matrix or the shares.
+    totals: dict[str, int] = {}
     if dimension == "sector":
         model = taxonomy.TAXONOMIES["sector"]
         rows = db.session.execute(
-            select(month, acts.c.actor_sector, CaseStudy.sector_id, func.count())
+            select(acts.c.activity, month, acts.c.actor_sector, CaseStudy.sector_id, func.count())
             .join(CaseStudy, CaseStudy.id == acts.c.case_id)
             .where(chosen)
-            .group_by(month, acts.c.actor_sector, CaseStudy.sector_id)
+            .group_by(acts.c.activity, month, acts.c.actor_sector, CaseStudy.sector_id)
         ).all()
-        cells = [(actor, target, count) for _month, actor, target, count in rows]
+        cells = [(actor, target, count) for _activity, _month, actor, target, count in rows]
         month_rows = [
             (row_month, None if actor is None or target is None else actor != target, count)
-            for row_month, actor, target, count in rows
+            for _activity, row_month, actor, target, count in rows
         ]
+        for activity, *_rest, count in rows:
+            totals[activity] = totals.get(activity, 0) + count
     else:
         model = taxonomy.TAXONOMIES["function"]
         cells = db.session.execute(
@@ -516,12 +518,14 @@ def sharing(months: list[str], dimension: str, activities: tuple[str, ...], unkn
             (same_function, literal(0)),
             else_=literal(1),
         ).label("crossing")
-        month_rows = [
-            (row_month, None if flag is None else bool(flag), count)
-            for row_month, flag, count in db.session.execute(
-                select(month, crossing, func.count()).where(chosen).group_by(month, crossing)
-            )
-        ]
+        month_rows = []
+        for activity, row_month, flag, count in db.session.execute(
+            select(acts.c.activity, month, crossing, func.count())
+            .where(chosen)
+            .group_by(acts.c.activity, month, crossing)
+        ):
+            month_rows.append((row_month, None if flag is None else bool(flag), count))
+            totals[activity] = totals.get(activity, 0) + count
     terms = [(term.id, term.name, term.retired_at is not None) for term in _all_terms(model)]
     return Insights(
         months=months,
