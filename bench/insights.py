@@ -132,7 +132,10 @@ def build_club(args) -> dict:
         _rows_in_batches(
             connection,
             Comment.__table__,
-            [{"case_id": c, "author_id": u, "body": "Un commento.", "created_at": at} for c, u, at in acts(args.comments)],
+            [
+                {"case_id": c, "author_id": u, "body": "Un commento.", "created_at": at}
+                for c, u, at in acts(args.comments)
+            ],
         )
         week = connection.execute(
             insert(EventWeek.__table__).values(
