@@ -4,6 +4,7 @@
 #   make test           the whole suite on SQLite, then again on a throw-away PostgreSQL cluster
 #   make test-sqlite    only the SQLite run        make test-postgres   only the PostgreSQL run
 #   make lint           ruff                       make extract         refresh the translation catalogs
+#   make serve          gunicorn (gunicorn.conf.py) on http://127.0.0.1:8000/, as in production
 #
 # PYTEST_ARGS passes options to pytest, e.g. `make test-sqlite PYTEST_ARGS="-x -k login"`.
 # With TEST_DATABASE_URL set, the PostgreSQL run uses that database instead of starting a cluster.
@@ -21,10 +22,10 @@ PYTEST := $(BIN)/python -m pytest
 PYTEST_ARGS ?=
 CATALOGS := $(wildcard club/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: help venv .venv translations run test test-sqlite test-postgres lint extract clean distclean
+.PHONY: help venv .venv translations run serve test test-sqlite test-postgres lint extract clean distclean
 
 help:
-	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
 
 # The virtual environment, re-installed whenever a requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -47,6 +48,14 @@ run: $(STAMP) translations
 	$(FLASK) demo --if-empty
 	@echo "==> development server on http://127.0.0.1:5000/ (sent mail: http://127.0.0.1:5000/dev/mailbox); Ctrl-C stops it"
 	CLUB_RUN_SCHEDULER=1 $(FLASK) --debug run --no-reload --host 127.0.0.1 --port 5000
+
+# The production server locally: migrated like `make run`, served by gunicorn with its configuration
+# (workers from the CPU count); no scheduler in the web workers, run `flask --app app scheduler` beside.
+serve: $(STAMP) translations
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+	@echo "==> gunicorn on http://$${GUNICORN_BIND:-127.0.0.1:8000}/ (Ctrl-C stops it)"
+	CLUB_ENV=$${CLUB_ENV:-development} $(BIN)/gunicorn -c gunicorn.conf.py app:app
 
 # The two runs, as shell snippets shared by `test` and the single-backend targets.
 RUN_SQLITE = echo "==> test suite on SQLite"; env -u TEST_DATABASE_URL $(PYTEST) $(PYTEST_ARGS)

@@ -43,6 +43,12 @@ def create_app(config=None, instance_path: str | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "club.sqlite3")
     config_class.check(app)
+    _configure_pool(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -64,6 +70,20 @@ def create_app(config=None, instance_path: str | None = None) -> Flask:
 
         scheduler.build(app, blocking=False).start()
     return app
+
+
+def _configure_pool(app: Flask) -> None:
+    """PostgreSQL: a bounded pool per worker, connections checked before use and renewed now and then."""
+    # The tests keep SQLAlchemy's defaults: their concurrency tests size their own threads.
+    if app.config.get("TESTING") or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_pre_ping", True)
+    options.setdefault("pool_size", app.config["DATABASE_POOL_SIZE"])
+    options.setdefault("max_overflow", app.config["DATABASE_MAX_OVERFLOW"])
+    options.setdefault("pool_timeout", app.config["DATABASE_POOL_TIMEOUT"])
+    options.setdefault("pool_recycle", app.config["DATABASE_POOL_RECYCLE"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _init_extensions(app: Flask) -> None:

@@ -24,6 +24,15 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # The pool of each web worker, on PostgreSQL (SQLite keeps SQLAlchemy's defaults): workers x
+    # (size + overflow) must stay below the server's max_connections.
+    DATABASE_POOL_SIZE = _int("DATABASE_POOL_SIZE", 5)
+    DATABASE_MAX_OVERFLOW = _int("DATABASE_MAX_OVERFLOW", 10)
+    DATABASE_POOL_TIMEOUT = _int("DATABASE_POOL_TIMEOUT", 10)
+    DATABASE_POOL_RECYCLE = _int("DATABASE_POOL_RECYCLE", 1800)
+    # How many reverse proxies stand in front of the app and set X-Forwarded-For/-Proto/-Host: 0
+    # trusts none (a visitor could claim any address or scheme), 1 for nginx on the same host.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     # Where the site lives, for links in emails sent outside a request (CLI, scheduler).
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
