@@ -147,12 +147,12 @@ class Sink:
 
 def bench_config(database_url: str, smtp_port: int) -> type:
     """TestingConfig (cheap argon2, no CSRF, no rate limit) sending over SMTP to the sink, with the
-    production engine options (pool_pre_ping), since they cost something on every checkout."""
-    from club.config import Config, TestingConfig
+    production engine options (pool_pre_ping on PostgreSQL), since they cost something on every checkout."""
+    from club.config import TestingConfig
 
     settings = {
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": dict(Config.SQLALCHEMY_ENGINE_OPTIONS),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if database_url.startswith("postgresql") else {},
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "MAIL_BACKEND": "smtp",
@@ -270,18 +270,11 @@ class Population:
     counts: dict = field(default_factory=dict)
 
 
-def _chunks(rows: list, size: int = 5000):
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
 def _insert(table, rows: list[dict]) -> None:
-    from sqlalchemy import insert
+    # The large demo's batched core insert (club/organiser/largedemo.py), in the session's transaction.
+    from club.organiser.largedemo import insert_rows
 
-    from club.extensions import db
-
-    for chunk in _chunks(rows):
-        db.session.execute(insert(table), chunk)
+    insert_rows(table, rows)
 
 
 def populate(subscribers: int, cases: int, moment: datetime, rng: random.Random) -> Population:

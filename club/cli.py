@@ -121,9 +121,16 @@ def create_admin_command(email: str, password: str | None, display_name: str | N
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
+@click.option(
+    "--scale",
+    type=click.Choice(["small", "large"]),
+    default="small",
+    show_default=True,
+    help="large: the demo plus a club at scale (10,000 members and cases, 100,000 comments...) for benchmarks.",
+)
 @with_appcontext
 @_in_english
-def demo_command(if_empty: bool) -> None:
+def demo_command(if_empty: bool, scale: str) -> None:
     """Load the demo data (idempotent: existing rows are kept, nothing is duplicated)."""
     from club.accounts import demo as accounts_demo
     from club.accounts.services import count_users
@@ -140,6 +147,12 @@ def demo_command(if_empty: bool) -> None:
     if if_empty and count_users():
         click.echo("The database already has accounts: demo data not loaded.")
         return
+    if scale == "large":
+        from club.organiser import largedemo
+
+        if largedemo.exists():
+            click.echo("The database already holds the large demo data: nothing loaded.", err=True)
+            raise SystemExit(1)
     if config_from_env() is ProductionConfig and not current_app.testing:
         click.echo(
             "Warning: every demo account uses the published demo password; "
@@ -182,6 +195,10 @@ def demo_command(if_empty: bool) -> None:
         f"Organiser console: {reads} case reads, {reported} reported comments, "
         f"{pending} pending invitations, {sent} digests sent."
     )
+    if scale == "large":
+        report = largedemo.load(largedemo.LARGE)
+        db.session.commit()
+        click.echo(largedemo.describe(report))
     logins = [f"{accounts_demo.ADMIN_EMAIL} (admin)"]
     logins += [f"{email} (organiser)" for email in accounts_demo.ORGANISER_EMAILS]
     logins.append(f"{members_demo.DEMO_MEMBER_EMAIL} (member)")
