@@ -14,15 +14,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+from tests.e2e.browser import CHROMIUM_ARGS, WIDTHS
+
 ANONYMOUS_PAGES = {
     "home": "/",
     "login": "/account/login",
