@@ -94,7 +94,9 @@ def login():
         return redirect(safe_next(request.args.get("next"), fallback))
     form = LoginForm()
     if request.method == "GET":
-        form.next.data = request.args.get("next", "")
+        # Only a safe target goes into the page: a hostile one (control characters) would otherwise make
+        # the hidden field fail validation and keep the member from signing in from that link.
+        form.next.data = safe_next(request.args.get("next"), "")
     unverified = False
     if form.validate_on_submit():
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+import warnings
 
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
@@ -51,16 +52,59 @@ def check_attachment(data: bytes) -> tuple[str, str]:
         if b"%%EOF" not in data[-2048:]:
             raise FileRejected(_l("This PDF file is damaged or incomplete."))
     else:
+        damaged = FileRejected(_l("This image is damaged or is not really a PNG or JPEG file."))
         try:
-            with Image.open(io.BytesIO(data)) as image:
-                if image.width * image.height > images.MAX_PIXELS:
-                    raise FileRejected(_l("The image has too many pixels. Upload a smaller one."))
-                image.verify()
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(io.BytesIO(data)) as image:
+                    if image.width * image.height > images.MAX_PIXELS:
+                        raise FileRejected(_l("The image has too many pixels. Upload a smaller one."))
+                    # verify() checks PNG chunks but not JPEG data: decoding it all finds a truncated file.
+                    image.load()
         except FileRejected:
             raise
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
-            raise FileRejected(_l("This image is damaged or is not really a PNG or JPEG file.")) from error
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise FileRejected(_l("The image has too many pixels. Upload a smaller one.")) from error
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+            raise damaged from error
+        # Attachments are served byte for byte, so a second file glued after the image (HTML, a ZIP
+        # archive, a script) would travel with it: only the image itself is accepted.
+        if _image_end(data, content_type) != len(data):
+            raise damaged
     return kind
+
+
+def _image_end(data: bytes, content_type: str) -> int | None:
+    """Where the PNG or JPEG image at the start of data ends (None when its structure cannot be walked)."""
+    size = len(data)
+    if content_type == "image/png":
+        position = 8
+        while position + 12 <= size:
+            length = int.from_bytes(data[position : position + 4], "big")
+            chunk = data[position + 4 : position + 8]
+            position += 12 + length
+            if chunk == b"IEND":
+                return position
+        return None
+    position = 2  # after SOI
+    while position + 1 < size:
+        if data[position] != 0xFF:
+            return None
+        while position + 1 < size and data[position + 1] == 0xFF:  # fill bytes
+            position += 1
+        marker = data[position + 1]
+        if marker == 0xD9:  # EOI
+            return position + 2
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:
+            position += 2
+            continue
+        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+        if marker == 0xDA:  # entropy-coded data follows the scan header, up to the next real marker
+            while position + 1 < size and not (
+                data[position] == 0xFF and data[position + 1] != 0x00 and not 0xD0 <= data[position + 1] <= 0xD7
+            ):
+                position += 1
+    return None
 
 
 def safe_filename(name: str | None, extension: str) -> str:

@@ -131,7 +131,8 @@ def view(token: str):
 @bp.get("/admin")
 @organiser_required
 def admin():
-    query = (request.args.get("q") or "").strip().lower()[:254]
+    # No address holds a NUL, and PostgreSQL would refuse the query with one (a 500).
+    query = (request.args.get("q") or "").replace("\x00", "").strip().lower()[:254]
     statement = select(Subscriber).order_by(Subscriber.id.desc())
     if query:
         statement = statement.where(Subscriber.email.contains(query, autoescape=True))
