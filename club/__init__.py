@@ -44,18 +44,19 @@ def create_app(config=None, instance_path: str | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "club.sqlite3")
     config_class.check(app)
     _configure_pool(app)
-    if app.config.get("TRUSTED_PROXIES"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
-
     _init_extensions(app)
     _register_blueprints(app)
     # Backrefs (User.profile) exist only once every mapper is configured; do it before any request.
     configure_mappers()
     _register_request_hooks(app)
     _register_template_helpers(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The outermost layer: everything inside (the page cache's fast path too) sees the visitor's
+        # address, scheme and host as the proxy reported them.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
 
     from club.core.errors import register_error_handlers
 
@@ -131,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    from club.core import pagecache
     from club.core.security import add_security_headers
 
     @app.before_request
@@ -155,6 +157,8 @@ def _register_request_hooks(app: Flask) -> None:
         return response
 
     app.after_request(add_security_headers)
+    # Last of the hooks: a page served from the cache still had the user loaded and the visit noted.
+    pagecache.init_app(app)
 
 
 def _nav_items() -> list[dict]:

@@ -23,7 +23,9 @@ class Config:
     CLUB_NAME = os.environ.get("CLUB_NAME", "Club Esperienza Cliente")
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # PostgreSQL's pool gets its options in club._configure_pool (pre-ping among them); an SQLite file
+    # cannot drop a connection, so it pays for no ping.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # The pool of each web worker, on PostgreSQL (SQLite keeps SQLAlchemy's defaults): workers x
     # (size + overflow) must stay below the server's max_connections.
     DATABASE_POOL_SIZE = _int("DATABASE_POOL_SIZE", 5)
@@ -75,6 +77,15 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per 15 minutes;20 per day")
 
+    # Uploaded files (avatars, covers, attachments): the instance folder, unless a bucket of
+    # S3-compatible object storage is named, which several web hosts can share. The endpoint is for
+    # MinIO, Ceph and the like (empty for AWS); credentials come from boto3's usual chain
+    # (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile or an instance role).
+    STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET") or None
+    STORAGE_S3_ENDPOINT_URL = os.environ.get("STORAGE_S3_ENDPOINT_URL") or None
+    STORAGE_S3_REGION = os.environ.get("STORAGE_S3_REGION") or None
+    STORAGE_S3_PREFIX = os.environ.get("STORAGE_S3_PREFIX", "")
+
     # The whole request body; single uploads have their own, smaller limits in their forms.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024)
     AVATAR_MAX_BYTES = 5 * 1024 * 1024
@@ -103,6 +114,9 @@ class Config:
     # Page views and visits are written after the response, in batches (club/core/deferred.py).
     DEFERRED_WRITES_DELAY = float(os.environ.get("DEFERRED_WRITES_DELAY", "5"))
     DEFERRED_WRITES_BATCH = _int("DEFERRED_WRITES_BATCH", 500)
+    # Whole pages kept in each worker's memory, valid until the data or the minute changes
+    # (club/core/pagecache.py); 0 turns the cache off.
+    PAGE_CACHE_MAX_BYTES = _int("PAGE_CACHE_MAX_BYTES", 64 * 1024 * 1024)
 
 
 class ProductionConfig(Config):
@@ -117,6 +131,11 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "SECRET_KEY is missing or too weak: set a random value of at least 32 characters "
                 "(python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        if app.config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
+            app.logger.warning(
+                "RATELIMIT_STORAGE_URI is memory://: each worker process keeps its own rate-limit counters, "
+                "so with N workers a limit is N times looser. Set it to a shared store (redis://...)."
             )
 
 
@@ -147,6 +166,7 @@ class TestingConfig(Config):
     ARGON2_PARALLELISM = 1
     SERVER_NAME = None
     RATELIMIT_STORAGE_URI = "memory://"
+    STORAGE_S3_BUCKET = None  # a bucket named in the developer's environment is not for the tests
     DEFERRED_WRITES_DELAY = 0.0  # written as each request ends, so a test reads them at once
 
     @classmethod

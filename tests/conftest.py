@@ -231,7 +231,10 @@ def count_queries(app):
 
     Counts the statements run on the app's engine by the test and by its requests, leaving out
     BEGIN/COMMIT/ROLLBACK/SAVEPOINT/PRAGMA (pass include_bookkeeping=True to count them too).
+    The page cache is off for the test: a counted page is rendered, not served from memory
+    (tests/test_page_cache.py counts the statements of a cached answer).
     """
+    app.extensions["club_page_cache"].max_bytes = 0
 
     def factory(*, include_bookkeeping: bool = False):
         return counting_queries(db.engine, include_bookkeeping=include_bookkeeping)

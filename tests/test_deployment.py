@@ -75,6 +75,8 @@ def test_sqlite_and_the_tests_keep_the_default_pool():
     for app in (_app_with("sqlite:///x.sqlite3"), _app_with("postgresql+psycopg://club@localhost/club", testing=True)):
         _configure_pool(app)
         assert "pool_size" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        # An SQLite file cannot drop a connection: no ping before every checkout.
+        assert not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping")
 
 
 def test_make_serve_runs_gunicorn_with_its_configuration():

@@ -32,6 +32,7 @@ from club.core import audit
 from club.core.csvexport import csv_response
 from club.core.forms import EmptyForm, add_error
 from club.core.models import Sector
+from club.core.pagecache import cacheable
 from club.core.taxonomy import choices_keeping
 from club.core.timeutil import utcnow
 from club.events.models import EventWeek
@@ -71,6 +72,7 @@ def _user():
 
 
 @bp.get("/")
+@cacheable()
 def index():
     now = utcnow()
     cards = [
@@ -81,6 +83,7 @@ def index():
 
 
 @bp.get("/<int:edition_id>")
+@cacheable()
 def edition(edition_id: int):
     edition = _edition_or_404(edition_id)
     now = utcnow()
@@ -164,6 +167,7 @@ def withdraw(nomination_id: int):
 
 
 @bp.get("/categories/<int:category_id>")
+@cacheable()
 def category(category_id: int):
     category = _category_or_404(category_id)
     edition = category.edition
@@ -378,6 +382,7 @@ def _results_category_or_404(category_id: int) -> AwardCategory:
 
 
 @bp.get("/categories/<int:category_id>/results")
+@cacheable()
 def results(category_id: int):
     category = _results_category_or_404(category_id)
     tally = category.tally or {}

@@ -766,21 +766,29 @@ class CommentView:
     open_reports: int = 0
 
 
-def comment_views(case: CaseStudy, viewer) -> list[CommentView]:
-    comments = list(
-        db.session.scalars(
-            select(Comment)
-            .where(Comment.case_id == case.id)
-            .options(joinedload(Comment.author))
-            .order_by(Comment.created_at, Comment.id)
-        ).unique()
+# A discussion is read a page at a time, oldest first: a popular case's hundreds of comments would
+# otherwise make one page of seconds.
+COMMENTS_PER_PAGE = 50
+
+
+def comment_page(case: CaseStudy, viewer, page: int = 1):
+    """(the pagination, the CommentViews of that page) of a case's discussion."""
+    statement = (
+        select(Comment)
+        .where(Comment.case_id == case.id)
+        .options(joinedload(Comment.author))
+        .order_by(Comment.created_at, Comment.id)
     )
+    pagination = db.paginate(
+        statement, page=max(page, 1), per_page=COMMENTS_PER_PAGE, max_per_page=COMMENTS_PER_PAGE, error_out=False
+    )
+    comments = list(pagination.items)
     organiser = is_active_member(viewer) and viewer.is_organiser
     member = is_active_member(viewer) and viewer.is_verified
     ids = [comment.id for comment in comments]
     counts = open_report_counts(ids) if organiser else {}
     reported = reported_by(viewer, ids) if member else set()
-    return [
+    views = [
         CommentView(
             comment=comment,
             show_body=comment.hidden_at is None or organiser,
@@ -792,6 +800,23 @@ def comment_views(case: CaseStudy, viewer) -> list[CommentView]:
         )
         for comment in comments
     ]
+    return pagination, views
+
+
+def comment_page_of(comment: Comment) -> int:
+    """The page of its case's discussion that shows the comment."""
+    earlier = db.session.scalar(
+        select(func.count())
+        .select_from(Comment)
+        .where(
+            Comment.case_id == comment.case_id,
+            or_(
+                Comment.created_at < comment.created_at,
+                (Comment.created_at == comment.created_at) & (Comment.id < comment.id),
+            ),
+        )
+    )
+    return earlier // COMMENTS_PER_PAGE + 1
 
 
 # -- following and "for you" -----------------------------------------------------------------------

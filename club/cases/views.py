@@ -25,6 +25,7 @@ from club.core import hooks, storage
 from club.core.forms import EmptyForm, add_error
 from club.core.images import ImageRejected
 from club.core.models import Competence, Function, Sector
+from club.core.pagecache import cacheable
 from club.core.taxonomy import active_terms, choices_keeping, resolve_merged
 from club.core.timeutil import utcnow
 from club.core.urls import safe_next
@@ -74,6 +75,7 @@ def _filter_form() -> CaseFilterForm:
 
 
 @bp.get("/")
+@cacheable()
 def index():
     form = _filter_form()
     if not form.validate():
@@ -121,10 +123,15 @@ def moderation():
 # -- one case --------------------------------------------------------------------------------------
 
 
+def note_case_read(viewer, case_id: int) -> None:
+    activity.note_view(case_id, viewer)
+
+
 @bp.get("/<int:case_id>")
+@cacheable(on_hit=note_case_read)
 def detail(case_id: int):
     case = _visible_case_or_404(case_id)
-    activity.note_view(case.id, current_user)
+    note_case_read(current_user, case.id)
     return _detail_page(case)
 
 
@@ -137,10 +144,12 @@ def _detail_page(
 ):
     """The case page; after a refused report, `report_form` carries its errors to that comment's form."""
     roles = services.roles(case, current_user)
+    comment_pages, comments = services.comment_page(case, current_user, request.args.get("page", 1, type=int))
     return render_template(
         "cases/detail.html",
         case=case,
-        comments=services.comment_views(case, current_user),
+        comments=comments,
+        comment_pages=comment_pages,
         state=services.reader_state(case, current_user),
         actions=services.workflow.available(case.status, roles),
         can_edit=services.can_edit(case, current_user),
@@ -422,7 +431,7 @@ def add_comment(case_id: int):
         comment = services.add_comment(case, current_user._get_current_object(), form.body.data)
     except services.CaseError as error:
         _refuse(error)
-    return redirect(url_for("cases.detail", case_id=case.id, _anchor=f"comment-{comment.id}"))
+    return redirect(_comment_url(case, comment))
 
 
 def _comment_or_404(comment_id: int) -> tuple[Comment, CaseStudy]:
@@ -441,7 +450,7 @@ def edit_comment(comment_id: int):
         form.body.data = comment.body
     elif form.validate_on_submit():
         services.edit_comment(comment, current_user._get_current_object(), form.body.data)
-        return redirect(url_for("cases.detail", case_id=case.id, _anchor=f"comment-{comment.id}"))
+        return redirect(_comment_url(case, comment))
     status = 400 if request.method == "POST" else 200
     return render_template("cases/comment_edit.html", form=form, comment=comment, case=case), status
 
@@ -458,10 +467,15 @@ def delete_comment(comment_id: int):
     return redirect(url_for("cases.detail", case_id=case.id, _anchor="comments"))
 
 
+def _comment_url(case: CaseStudy, comment: Comment) -> str:
+    """The case page at the page of its discussion that shows the comment."""
+    page = services.comment_page_of(comment)
+    return url_for("cases.detail", case_id=case.id, page=page if page > 1 else None, _anchor=f"comment-{comment.id}")
+
+
 def _back_to(case: CaseStudy, comment: Comment) -> str:
     """Organisers moderate from the case page or from the console's list: go back where they were."""
-    fallback = url_for("cases.detail", case_id=case.id, _anchor=f"comment-{comment.id}")
-    return safe_next(request.form.get("next"), fallback)
+    return safe_next(request.form.get("next"), _comment_url(case, comment))
 
 
 @bp.post("/comments/<int:comment_id>/hide")
@@ -505,7 +519,7 @@ def report_comment(comment_id: int):
             status = error.status
         else:
             flash(_("Thank you: the organisers will look at this comment."), "success")
-            return redirect(url_for("cases.detail", case_id=case.id, _anchor=f"comment-{comment.id}"))
+            return redirect(_comment_url(case, comment))
     else:
         status = 400
     # The case page again, with the reason beside the report form of that comment.
@@ -653,7 +667,8 @@ def feed():
 
 @bp.get("/feed/sector/<slug>.atom")
 def sector_feed(slug: str):
-    sector = db.session.scalar(select(Sector).where(Sector.slug == slug))
+    # A slug is letters and dashes: a NUL would make PostgreSQL refuse the query (a 500, not a 404).
+    sector = None if "\x00" in slug else db.session.scalar(select(Sector).where(Sector.slug == slug))
     if sector is None:
         abort(404)
     if sector.merged_into_id is not None:  # merged by an organiser: its readers follow it to the new term
@@ -667,7 +682,8 @@ def sector_feed(slug: str):
 
 @bp.get("/feed/competence/<slug>.atom")
 def competence_feed(slug: str):
-    competence = db.session.scalar(select(Competence).where(Competence.slug == slug))
+    # A slug is letters and dashes: a NUL would make PostgreSQL refuse the query (a 500, not a 404).
+    competence = None if "\x00" in slug else db.session.scalar(select(Competence).where(Competence.slug == slug))
     if competence is None:
         abort(404)
     if competence.merged_into_id is not None:

@@ -16,7 +16,12 @@ def select_locale() -> str:
         preferred = getattr(current_user, "locale", None)
         if preferred in languages:
             return preferred
+    return visitor_locale(request, languages, current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def visitor_locale(request, languages, default: str) -> str:
+    """The language of someone not signed in: the cookie the switcher set, then the browser's choice."""
     cookie = request.cookies.get(LANGUAGE_COOKIE)
     if cookie in languages:
         return cookie
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return request.accept_languages.best_match(languages) or default

@@ -5,7 +5,7 @@ import email.policy
 import re
 from pathlib import Path
 
-from flask import abort, current_app, jsonify, make_response, redirect, render_template, url_for
+from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import text
@@ -14,11 +14,13 @@ from club.core import bp, hooks
 from club.core.forms import LanguageForm
 from club.core.i18n import LANGUAGE_COOKIE
 from club.core.mail import mailbox_directory
+from club.core.pagecache import cacheable
 from club.core.urls import safe_next
 from club.extensions import db
 
 
 @bp.get("/")
+@cacheable()
 def home():
     sections = hooks.collect("home_sections")
     return render_template("core/home.html", sections=sections)
@@ -37,14 +39,27 @@ def healthz():
 
 @bp.post("/language")
 def set_language():
+    """The switcher of a signed-in member: the choice is kept on the account too."""
     form = LanguageForm()
-    fallback = url_for("core.home")
     if not form.validate() or form.language.data not in current_app.config["LANGUAGES"]:
         abort(400)
     language = form.language.data
     if current_user.is_authenticated:
         current_user.locale = language
-    response = make_response(redirect(safe_next(form.next.data, fallback)))
+    return _remember_language(language, form.next.data)
+
+
+@bp.get("/language/<code>")
+def choose_language(code: str):
+    """The switcher of a visitor: a link that only sets the language cookie (nothing is stored), so
+    the pages visitors see carry nothing of their own and can be served from the page cache."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    return _remember_language(code, request.args.get("next"))
+
+
+def _remember_language(language: str, next_url: str | None):
+    response = make_response(redirect(safe_next(next_url, url_for("core.home"))))
     response.set_cookie(
         LANGUAGE_COOKIE,
         language,

@@ -9,6 +9,7 @@ from club.accounts.permissions import organiser_required
 from club.core import hooks, images, storage
 from club.core.csvexport import csv_response
 from club.core.forms import EmptyForm, add_error
+from club.core.pagecache import cacheable
 from club.core.timeutil import ROME, utcnow
 from club.events import bp, calendar, services
 from club.events.forms import KIND_LABELS, CoverForm, ProgrammeFilterForm, RatingForm, SessionForm, WeekForm
@@ -52,12 +53,14 @@ def _ics_response(body: bytes, filename: str, private: bool = False):
 
 
 @bp.get("/")
+@cacheable()
 def index():
     weeks = services.visible_weeks(current_user)
     return render_template("events/index.html", weeks=weeks, upcoming=services.upcoming_sessions(current_user, 6))
 
 
 @bp.get("/<int:week_id>")
+@cacheable()
 def week(week_id: int):
     week = _week_or_404(week_id)
     form = ProgrammeFilterForm(request.args)
@@ -90,6 +93,7 @@ def cover(name: str):
 
 
 @bp.get("/sessions/<int:session_id>")
+@cacheable()
 def session_detail(session_id: int):
     event_session = _session_or_404(session_id)
     services.hide_unviewable_cases(event_session, current_user)

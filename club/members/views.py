@@ -22,6 +22,7 @@ from club.accounts.services import AccountError
 from club.core import hooks
 from club.core.forms import EmptyForm, add_error
 from club.core.models import Competence, Function, Sector
+from club.core.pagecache import cacheable
 from club.core.taxonomy import choices_keeping
 from club.extensions import db
 from club.members import avatars, bp, services
@@ -34,6 +35,7 @@ def _int_or_none(value):
 
 
 @bp.get("/")
+@cacheable()
 @login_required
 def directory():
     form = DirectoryForm(request.args)
@@ -59,6 +61,7 @@ def directory():
 
 
 @bp.get("/<int:user_id>")
+@cacheable()
 def profile(user_id: int):
     user = db.get_or_404(User, user_id)
     if not services.can_view_profile(user, current_user):
