@@ -43,7 +43,9 @@ def write_visits(connection, items: list[tuple[int, object]]) -> None:
     for user_id, seen_at in items:
         if user_id not in latest or seen_at > latest[user_id]:
             latest[user_id] = seen_at
-    for user_id, seen_at in latest.items():
+    # In the order of the ids: two workers' writers updating the same members (each worker notes a
+    # visit once a day on its own) would otherwise lock the rows in opposite orders and deadlock.
+    for user_id, seen_at in sorted(latest.items()):
         connection.execute(
             update(User.__table__)
             .where(User.__table__.c.id == user_id)
